@@ -1,0 +1,32 @@
+// The seams between content logic and wherever blocks live: the importer writes to a
+// block_sink, the exporter and CAR writer read from a block_source. The LMDB store, an actor
+// client and an in-memory map all implement them, so the codecs never know which.
+#pragma once
+#include <string>
+#include <string_view>
+#include "storage/cid.hpp"
+#include "storage/result.hpp"
+
+namespace mantle {
+
+struct block {
+  mantle::cid cid;
+  std::string data;
+};
+
+class block_sink {
+public:
+  virtual ~block_sink() = default;
+  // May buffer; blocks are durable only after flush() returns success.
+  virtual status put(block b) = 0;
+  virtual status flush() = 0;
+};
+
+class block_source {
+public:
+  virtual ~block_source() = default;
+  // errc::not_found when the block is not here.
+  virtual result<std::string> get(const cid& c) = 0;
+};
+
+} // namespace mantle

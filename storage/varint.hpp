@@ -1,0 +1,18 @@
+// Unsigned LEB128 varints as multiformats uses them (at most 9 bytes, minimal encoding).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include "storage/result.hpp"
+
+namespace mantle::varint {
+
+void append(std::string& out, uint64_t v);
+std::string encode(uint64_t v);
+size_t encoded_size(uint64_t v);
+
+// Reads a varint from the front of `in` and advances it. Rejects truncated, overlong (> 9
+// bytes for multiformats, > 10 for protobuf) and non-minimal encodings.
+result<uint64_t> read(std::string_view& in, bool protobuf = false);
+
+} // namespace mantle::varint
