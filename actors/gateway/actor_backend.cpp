@@ -1,0 +1,201 @@
+#include "actors/gateway/actor_backend.hpp"
+
+#include <caf/all.hpp>
+
+#include <future>
+
+#include "messages/block_store.hpp"
+#include "messages/errors.hpp"
+
+namespace mantle {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Sends one request and waits for its single reply.
+template <class T, class... Ts>
+result<T> ask(caf::actor_system& sys, const actor_resolver& resolve, caf::duration timeout,
+              Ts&&... xs) {
+  auto dest = resolve();
+  if (!dest)
+    return make_error(errc::unavailable, "the block store is not running (restarting?)");
+  caf::scoped_actor self{sys};
+  std::optional<result<T>> out;
+  self->request(dest, timeout, std::forward<Ts>(xs)...)
+    .receive([&](T& v) { out.emplace(std::move(v)); },
+             [&](caf::error& e) { out.emplace(from_caf(e)); });
+  return std::move(*out);
+}
+
+constexpr auto short_timeout = std::chrono::seconds(60);
+constexpr auto long_timeout = std::chrono::seconds(3600);
+
+class actor_add_session final : public add_session {
+public:
+  actor_add_session(caf::actor_system& sys, actor_resolver resolve, uint64_t id)
+    : sys_(sys), resolve_(std::move(resolve)), id_(id) {}
+
+  ~actor_add_session() override {
+    if (inflight_.valid())
+      inflight_.wait();
+    if (!committed_)
+      ask<bool>(sys_, resolve_, short_timeout, sess_end_atom::value, id_);
+  }
+
+  status put(block b) override {
+    pending_bytes_ += b.data.size();
+    batch_.blocks.push_back(std::move(b));
+    if (pending_bytes_ >= batch_bytes)
+      return dispatch();
+    return {};
+  }
+
+  status flush() override {
+    if (auto s = dispatch(); !s)
+      return s;
+    return wait_inflight();
+  }
+
+  status commit(const std::vector<cid>& roots, bool pin, const std::string& name) override {
+    if (auto s = flush(); !s)
+      return s;
+    if (pin) {
+      for (auto& root : roots) {
+        pin_request req{root, static_cast<uint8_t>(pin_type::recursive), name, 0};
+        auto r = ask<bool>(sys_, resolve_, long_timeout, pin_add_atom::value, std::move(req));
+        if (!r)
+          return r.err();
+      }
+    }
+    auto r = ask<bool>(sys_, resolve_, short_timeout, sess_end_atom::value, id_);
+    if (!r)
+      return r.err();
+    committed_ = true;
+    return {};
+  }
+
+private:
+  // Double buffering: the next batch is filled (hashing goes on) while the store writes the
+  // previous one; at most one batch is in flight so memory stays bounded.
+  static constexpr size_t batch_bytes = 16 << 20;
+
+  status wait_inflight() {
+    if (!inflight_.valid())
+      return {};
+    return inflight_.get();
+  }
+
+  status dispatch() {
+    if (batch_.blocks.empty())
+      return {};
+    if (auto s = wait_inflight(); !s)
+      return s;
+    put_blocks req;
+    req.session = id_;
+    req.blocks.swap(batch_.blocks);
+    pending_bytes_ = 0;
+    inflight_ = std::async(std::launch::async, [this, req = std::move(req)]() mutable -> status {
+      auto r = ask<uint64_t>(sys_, resolve_, short_timeout, blk_put_atom::value, std::move(req));
+      if (!r)
+        return r.err();
+      return {};
+    });
+    return {};
+  }
+
+  caf::actor_system& sys_;
+  actor_resolver resolve_;
+  uint64_t id_;
+  put_blocks batch_;
+  size_t pending_bytes_ = 0;
+  std::future<status> inflight_;
+  bool committed_ = false;
+};
+
+class actor_source final : public block_source {
+public:
+  actor_source(caf::actor_system& sys, actor_resolver resolve)
+    : sys_(sys), resolve_(std::move(resolve)) {}
+  result<std::string> get(const cid& c) override {
+    return ask<std::string>(sys_, resolve_, short_timeout, blk_get_atom::value, c);
+  }
+
+private:
+  caf::actor_system& sys_;
+  actor_resolver resolve_;
+};
+
+class actor_backend final : public node_backend {
+public:
+  actor_backend(caf::actor_system& sys, actor_resolver resolve, node_identity id)
+    : sys_(sys), resolve_(std::move(resolve)), source_(sys, resolve_), id_(std::move(id)) {}
+
+  result<std::unique_ptr<add_session>> begin_add() override {
+    auto id = ask<uint64_t>(sys_, resolve_, short_timeout, sess_open_atom::value);
+    if (!id)
+      return id.err();
+    return std::unique_ptr<add_session>(std::make_unique<actor_add_session>(sys_, resolve_, *id));
+  }
+  block_source& blocks() override { return source_; }
+  result<bool> has_block(const cid& c) override {
+    return ask<bool>(sys_, resolve_, short_timeout, blk_has_atom::value, c);
+  }
+  result<uint64_t> block_size(const cid& c) override {
+    return ask<uint64_t>(sys_, resolve_, short_timeout, blk_size_atom::value, c);
+  }
+  status put_block(block b) override {
+    put_blocks req;
+    req.blocks.push_back(std::move(b));
+    auto r = ask<uint64_t>(sys_, resolve_, short_timeout, blk_put_atom::value, std::move(req));
+    if (!r)
+      return r.err();
+    return {};
+  }
+  status remove_block(const cid& c) override {
+    auto r = ask<bool>(sys_, resolve_, short_timeout, blk_rm_atom::value, c);
+    return r ? status{} : status{r.err()};
+  }
+  status pin_add(const cid& c, pin_type t, const std::string& name) override {
+    pin_request req{c, static_cast<uint8_t>(t), name, 0};
+    auto r = ask<bool>(sys_, resolve_, long_timeout, pin_add_atom::value, std::move(req));
+    return r ? status{} : status{r.err()};
+  }
+  status pin_rm(const cid& c, bool recursive) override {
+    auto r = ask<bool>(sys_, resolve_, short_timeout, pin_rm_atom::value, c, recursive);
+    return r ? status{} : status{r.err()};
+  }
+  result<std::vector<pin_info>> pin_ls(std::optional<pin_type> only,
+                                       const std::vector<cid>& which) override {
+    pin_query q{only ? static_cast<uint8_t>(*only) : uint8_t{0}, which};
+    auto r = ask<std::vector<pin_entry>>(sys_, resolve_, long_timeout, pin_ls_atom::value, std::move(q));
+    if (!r)
+      return r.err();
+    std::vector<pin_info> out;
+    out.reserve(r->size());
+    for (auto& e : *r)
+      out.push_back(pin_info{e.cid, static_cast<pin_type>(e.type), e.name});
+    return out;
+  }
+  result<gc_result> gc() override {
+    return ask<gc_result>(sys_, resolve_, long_timeout, repo_gc_atom::value);
+  }
+  result<repo_stat> stat() override {
+    return ask<repo_stat>(sys_, resolve_, short_timeout, repo_st_atom::value);
+  }
+  node_identity identity() override { return id_; }
+
+private:
+  caf::actor_system& sys_;
+  actor_resolver resolve_;
+  actor_source source_;
+  node_identity id_;
+};
+
+} // namespace
+
+std::unique_ptr<node_backend> make_actor_backend(caf::actor_system& sys, actor_resolver store,
+                                                 node_identity id) {
+  return std::make_unique<actor_backend>(sys, std::move(store), std::move(id));
+}
+
+} // namespace mantle
