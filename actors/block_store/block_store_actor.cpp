@@ -14,12 +14,8 @@ caf::behavior block_store_actor(caf::event_based_actor* self, std::shared_ptr<bl
   return {
     [=](blk_put_atom, put_blocks& req) -> caf::result<uint64_t> {
       auto n = static_cast<uint64_t>(req.blocks.size());
-      if (req.session != 0) {
-        if (auto s = store->put_batch_in_session(std::move(req.blocks), req.session); !s)
-          return to_caf(s.err());
-      } else if (auto s = store->put_batch(std::move(req.blocks)); !s) {
+      if (auto s = store->put_batch(std::move(req.blocks), req.session); !s)
         return to_caf(s.err());
-      }
       return n;
     },
     [=](blk_get_atom, const cid& c) -> caf::result<std::string> {

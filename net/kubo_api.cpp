@@ -1,0 +1,437 @@
+#include "net/kubo_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "config/version.hpp"
+#include "storage/car.hpp"
+#include "storage/multihash.hpp"
+#include "storage/unixfs_exporter.hpp"
+
+namespace mantle {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t max_block_put = 1u << 20; // as Kubo: bigger blocks can't be exchanged
+
+void send_json(response_writer& w, const json& j) {
+  w.header("Content-Type", "application/json");
+  w.send(j.dump() + "\n", "application/json");
+}
+
+void begin_ndjson(response_writer& w) {
+  w.header("Content-Type", "application/json");
+  w.header("X-Chunked-Output", "1");
+  w.header("Trailer", "X-Stream-Error");
+  w.begin_chunked();
+}
+
+status write_line(response_writer& w, const json& j) { return w.write(j.dump() + "\n"); }
+
+void begin_bytes(response_writer& w, const char* content_type, std::optional<uint64_t> length) {
+  w.header("Content-Type", content_type);
+  w.header("X-Stream-Output", "1");
+  w.header("Trailer", "X-Stream-Error");
+  if (length)
+    w.header("X-Content-Length", std::to_string(*length));
+  w.begin_chunked();
+}
+
+// The single required positional argument.
+result<std::string> one_arg(http_request& r, const char* what) {
+  auto args = r.query.args();
+  if (args.empty())
+    return make_error(errc::invalid_input, std::string("argument \"") + what + "\" is required");
+  if (args.size() > 1)
+    return make_error(errc::invalid_input, std::string("expected one argument \"") + what + "\"");
+  return args.front();
+}
+
+const char* pin_type_name(pin_type t) {
+  switch (t) {
+    case pin_type::direct: return "direct";
+    case pin_type::recursive: return "recursive";
+    case pin_type::indirect: return "indirect";
+  }
+  return "unknown";
+}
+
+} // namespace
+
+kubo_api::kubo_api(node_backend& node, rpc_info info) : node_(node), info_(std::move(info)) {
+  auto bind = [this](void (kubo_api::*m)(http_request&, response_writer&)) {
+    return [this, m](http_request& r, response_writer& w) { (this->*m)(r, w); };
+  };
+  routes_ = {
+    {"add", bind(&kubo_api::add)},
+    {"cat", bind(&kubo_api::cat)},
+    {"get", bind(&kubo_api::get)},
+    {"ls", bind(&kubo_api::ls)},
+    {"pin/add", bind(&kubo_api::pin_add)},
+    {"pin/rm", bind(&kubo_api::pin_rm)},
+    {"pin/ls", bind(&kubo_api::pin_ls)},
+    {"block/get", bind(&kubo_api::block_get)},
+    {"block/put", bind(&kubo_api::block_put)},
+    {"block/stat", bind(&kubo_api::block_stat)},
+    {"block/rm", bind(&kubo_api::block_rm)},
+    {"dag/export", bind(&kubo_api::dag_export)},
+    {"dag/import", bind(&kubo_api::dag_import)},
+    {"id", bind(&kubo_api::id)},
+    {"version", bind(&kubo_api::version)},
+    {"repo/stat", bind(&kubo_api::repo_stat)},
+    {"repo/gc", bind(&kubo_api::repo_gc)},
+  };
+}
+
+const kubo_api::handler* kubo_api::find(const std::string& command) const {
+  auto i = routes_.find(command);
+  return i == routes_.end() ? nullptr : &i->second;
+}
+
+std::vector<std::string> kubo_api::commands() const {
+  std::vector<std::string> out;
+  for (auto& [k, v] : routes_)
+    out.push_back(k);
+  return out;
+}
+
+void kubo_api::send_error(response_writer& w, const error& e) {
+  if (w.streaming()) {
+    w.finish_with_error(e.message);
+    return;
+  }
+  if (w.started())
+    return; // a complete response already went out; nothing more can be said
+  // go-ipfs-cmds: ErrClient (1) -> 400, ErrNormal (0) -> 500.
+  bool client = e.code == errc::invalid_input || e.code == errc::unsupported;
+  json j{{"Message", e.message}, {"Code", client ? 1 : 0}, {"Type", "error"}};
+  w.status(client ? 400 : 500);
+  send_json(w, j);
+}
+
+// Accepts "<cid>", "<cid>/a/b", "/ipfs/<cid>/a/b".
+result<cid> kubo_api::resolve(const std::string& path) {
+  std::string_view p = path;
+  if (p.rfind("/ipfs/", 0) == 0)
+    p.remove_prefix(6);
+  else if (!p.empty() && p[0] == '/')
+    return make_error(errc::invalid_input, "invalid path \"" + path + "\": only /ipfs/ paths are supported");
+  auto slash = p.find('/');
+  auto root = cid::parse(p.substr(0, slash));
+  if (!root)
+    return make_error(errc::invalid_input, "invalid path \"" + path + "\": " + root.err().message);
+  if (slash == std::string_view::npos || slash + 1 >= p.size())
+    return *root;
+  return unixfs::resolve(node_.blocks(), *root, p.substr(slash + 1));
+}
+
+void kubo_api::cat(http_request& r, response_writer& w) {
+  auto arg = one_arg(r, "ipfs-path");
+  if (!arg)
+    return send_error(w, arg.err());
+  auto offset = r.query.get_int("offset", 0);
+  auto length = r.query.get_int("length", -1);
+  if (!offset)
+    return send_error(w, offset.err());
+  if (!length)
+    return send_error(w, length.err());
+  if (*offset < 0)
+    return send_error(w, make_error(errc::invalid_input, "cannot specify negative offset"));
+  auto c = resolve(*arg);
+  if (!c)
+    return send_error(w, c.err());
+  auto info = unixfs::stat(node_.blocks(), *c);
+  if (!info)
+    return send_error(w, info.err());
+  if (info->kind == unixfs::node_kind::directory || info->kind == unixfs::node_kind::hamt_directory)
+    return send_error(w, make_error(errc::invalid_input, "this dag node is a directory"));
+  uint64_t off = std::min<uint64_t>(static_cast<uint64_t>(*offset), info->size);
+  uint64_t len = info->size - off;
+  if (*length >= 0)
+    len = std::min<uint64_t>(len, static_cast<uint64_t>(*length));
+  begin_bytes(w, "text/plain", len);
+  auto s = unixfs::cat(node_.blocks(), *c, off, len, [&](std::string_view b) { return w.write(b); });
+  if (!s)
+    return send_error(w, s.err());
+  w.finish();
+}
+
+void kubo_api::get(http_request& r, response_writer& w) {
+  auto arg = one_arg(r, "ipfs-path");
+  if (!arg)
+    return send_error(w, arg.err());
+  if (auto gz = r.query.get_bool("compress", false); !gz || *gz)
+    return send_error(w, make_error(errc::unsupported, "compressed output is not supported; fetch the tar and compress it locally"));
+  auto c = resolve(*arg);
+  if (!c)
+    return send_error(w, c.err());
+  // Name the top entry like Kubo: the last path component, or the CID.
+  std::string name = *arg;
+  while (!name.empty() && name.back() == '/')
+    name.pop_back();
+  auto slash = name.rfind('/');
+  if (slash != std::string::npos)
+    name = name.substr(slash + 1);
+  if (name.empty() || name == "ipfs")
+    name = c->str();
+  begin_bytes(w, "application/x-tar", std::nullopt);
+  auto s = unixfs::write_tar(node_.blocks(), *c, name, [&](std::string_view b) { return w.write(b); });
+  if (!s)
+    return send_error(w, s.err());
+  w.finish();
+}
+
+void kubo_api::ls(http_request& r, response_writer& w) {
+  auto args = r.query.args();
+  if (args.empty())
+    return send_error(w, make_error(errc::invalid_input, "argument \"ipfs-path\" is required"));
+  auto sizes = r.query.get_bool("size", true);
+  auto types = r.query.get_bool("resolve-type", true);
+  if (!sizes || !types)
+    return send_error(w, (!sizes ? sizes : types).err());
+  json objects = json::array();
+  for (auto& a : args) {
+    auto c = resolve(a);
+    if (!c)
+      return send_error(w, c.err());
+    auto info = unixfs::stat(node_.blocks(), *c);
+    if (!info)
+      return send_error(w, info.err());
+    json links = json::array();
+    if (info->kind == unixfs::node_kind::directory || info->kind == unixfs::node_kind::hamt_directory) {
+      auto entries = unixfs::ls(node_.blocks(), *c);
+      if (!entries)
+        return send_error(w, entries.err());
+      for (auto& e : *entries) {
+        int type = 2;
+        uint64_t size = 0;
+        if (*types || *sizes) {
+          // Kubo reports the file size (not the DAG size) and the UnixFS type of each child.
+          auto child = unixfs::stat(node_.blocks(), e.id);
+          if (!child)
+            return send_error(w, child.err());
+          bool dir = child->kind == unixfs::node_kind::directory ||
+                     child->kind == unixfs::node_kind::hamt_directory;
+          type = dir ? 1 : child->kind == unixfs::node_kind::symlink ? 4 : 2;
+          size = dir ? 0 : child->size;
+        }
+        links.push_back({{"Name", e.name}, {"Hash", e.id.str()}, {"Size", *sizes ? size : 0},
+                         {"Type", type}, {"Target", ""}});
+      }
+    }
+    objects.push_back({{"Hash", a}, {"Links", links}});
+  }
+  send_json(w, json{{"Objects", objects}});
+}
+
+void kubo_api::pin_add(http_request& r, response_writer& w) {
+  auto args = r.query.args();
+  if (args.empty())
+    return send_error(w, make_error(errc::invalid_input, "argument \"ipfs-path\" is required"));
+  auto recursive = r.query.get_bool("recursive", true);
+  if (!recursive)
+    return send_error(w, recursive.err());
+  std::string name = r.query.get("name").value_or("");
+  json pins = json::array();
+  for (auto& a : args) {
+    auto c = resolve(a);
+    if (!c)
+      return send_error(w, c.err());
+    auto s = node_.pin_add(*c, *recursive ? pin_type::recursive : pin_type::direct, name);
+    if (!s)
+      return send_error(w, make_error(s.err().code, "pin: " + s.err().message));
+    pins.push_back(c->str());
+  }
+  send_json(w, json{{"Pins", pins}});
+}
+
+void kubo_api::pin_rm(http_request& r, response_writer& w) {
+  auto args = r.query.args();
+  if (args.empty())
+    return send_error(w, make_error(errc::invalid_input, "argument \"ipfs-path\" is required"));
+  auto recursive = r.query.get_bool("recursive", true);
+  if (!recursive)
+    return send_error(w, recursive.err());
+  json pins = json::array();
+  for (auto& a : args) {
+    auto c = resolve(a);
+    if (!c)
+      return send_error(w, c.err());
+    if (auto s = node_.pin_rm(*c, *recursive); !s) {
+      auto msg = s.err().code == errc::not_found ? "not pinned or pinned indirectly" : s.err().message;
+      return send_error(w, make_error(s.err().code, msg));
+    }
+    pins.push_back(c->str());
+  }
+  send_json(w, json{{"Pins", pins}});
+}
+
+void kubo_api::pin_ls(http_request& r, response_writer& w) {
+  std::optional<pin_type> only;
+  auto type = r.query.get("type").value_or("all");
+  if (type == "direct")
+    only = pin_type::direct;
+  else if (type == "recursive")
+    only = pin_type::recursive;
+  else if (type == "indirect")
+    only = pin_type::indirect;
+  else if (type != "all")
+    return send_error(w, make_error(errc::invalid_input, "invalid type '" + type +
+                                                           "', must be one of {direct, indirect, recursive, all}"));
+  auto stream = r.query.get_bool("stream", false);
+  auto quiet = r.query.get_bool("quiet", false);
+  if (!stream || !quiet)
+    return send_error(w, (!stream ? stream : quiet).err());
+  std::vector<cid> which;
+  for (auto& a : r.query.args()) {
+    auto c = resolve(a);
+    if (!c)
+      return send_error(w, c.err());
+    which.push_back(*c);
+  }
+  auto pins = node_.pin_ls(only, which);
+  if (!pins)
+    return send_error(w, pins.err());
+  if (!which.empty() && pins->empty())
+    return send_error(w, make_error(errc::not_found, "path '" + r.query.args().front() + "' is not pinned"));
+  auto entry = [&](const pin_info& p) {
+    json e{{"Type", pin_type_name(p.type)}};
+    if (!p.name.empty())
+      e["Name"] = p.name;
+    return e;
+  };
+  if (*stream) {
+    begin_ndjson(w);
+    for (auto& p : *pins) {
+      json line = entry(p);
+      line["Cid"] = p.id.str();
+      if (!write_line(w, line))
+        return;
+    }
+    w.finish();
+    return;
+  }
+  json keys = json::object();
+  for (auto& p : *pins)
+    keys[p.id.str()] = entry(p);
+  send_json(w, json{{"Keys", keys}});
+}
+
+void kubo_api::block_get(http_request& r, response_writer& w) {
+  auto arg = one_arg(r, "cid");
+  if (!arg)
+    return send_error(w, arg.err());
+  auto c = resolve(*arg);
+  if (!c)
+    return send_error(w, c.err());
+  auto data = node_.blocks().get(*c);
+  if (!data)
+    return send_error(w, data.err());
+  w.header("X-Stream-Output", "1");
+  w.send(*data, "text/plain");
+}
+
+void kubo_api::block_stat(http_request& r, response_writer& w) {
+  auto arg = one_arg(r, "cid");
+  if (!arg)
+    return send_error(w, arg.err());
+  auto c = resolve(*arg);
+  if (!c)
+    return send_error(w, c.err());
+  auto size = node_.block_size(*c);
+  if (!size)
+    return send_error(w, size.err());
+  send_json(w, json{{"Key", c->str()}, {"Size", *size}});
+}
+
+void kubo_api::block_rm(http_request& r, response_writer& w) {
+  auto args = r.query.args();
+  if (args.empty())
+    return send_error(w, make_error(errc::invalid_input, "argument \"cid\" is required"));
+  auto force = r.query.get_bool("force", false);
+  if (!force)
+    return send_error(w, force.err());
+  begin_ndjson(w);
+  for (auto& a : args) {
+    json line{{"Hash", a}};
+    auto c = cid::parse(a);
+    if (!c) {
+      line["Error"] = c.err().message;
+    } else if (auto s = node_.remove_block(*c); !s) {
+      if (!(*force && s.err().code == errc::not_found))
+        line["Error"] = s.err().message;
+    }
+    if (!write_line(w, line))
+      return;
+  }
+  w.finish();
+}
+
+void kubo_api::dag_export(http_request& r, response_writer& w) {
+  auto arg = one_arg(r, "root");
+  if (!arg)
+    return send_error(w, arg.err());
+  auto c = resolve(*arg);
+  if (!c)
+    return send_error(w, c.err());
+  // Fail before the first byte when the root itself is missing, so the client gets a status.
+  if (auto has = node_.has_block(*c); !has || !*has)
+    return send_error(w, has ? make_error(errc::not_found, "block was not found locally: " + c->str()) : has.err());
+  begin_bytes(w, "application/vnd.ipld.car", std::nullopt);
+  auto s = car::export_dag(node_.blocks(), {*c}, [&](std::string_view b) { return w.write(b); });
+  if (!s)
+    return send_error(w, s.err());
+  w.finish();
+}
+
+void kubo_api::id(http_request& r, response_writer& w) {
+  auto me = node_.identity();
+  if (auto args = r.query.args(); !args.empty() && args.front() != me.peer_id)
+    return send_error(w, make_error(errc::unsupported, "looking up other peers is not supported yet"));
+  send_json(w, json{{"ID", me.peer_id},
+                    {"PublicKey", me.public_key_b64},
+                    {"Addresses", me.addresses},
+                    {"AgentVersion", me.agent_version},
+                    {"Protocols", json::array()}});
+}
+
+void kubo_api::version(http_request&, response_writer& w) {
+  send_json(w, json{{"Version", version_string},
+                    {"Commit", ""},
+                    {"Repo", "mantle-lmdb-1"},
+                    {"System", "amd64/linux"},
+                    {"Golang", "n/a (C++17)"}});
+}
+
+void kubo_api::repo_stat(http_request& r, response_writer& w) {
+  auto size_only = r.query.get_bool("size-only", false);
+  if (!size_only)
+    return send_error(w, size_only.err());
+  auto st = node_.stat();
+  if (!st)
+    return send_error(w, st.err());
+  json j{{"RepoSize", st->repo_size}, {"StorageMax", st->storage_max}};
+  if (!*size_only) {
+    j["NumObjects"] = st->num_objects;
+    j["RepoPath"] = info_.repo_path;
+    j["Version"] = "fs-repo@mantle-1";
+  }
+  send_json(w, j);
+}
+
+void kubo_api::repo_gc(http_request& r, response_writer& w) {
+  auto quiet = r.query.get_bool("quiet", false);
+  if (!quiet)
+    return send_error(w, quiet.err());
+  auto res = node_.gc();
+  if (!res)
+    return send_error(w, res.err());
+  begin_ndjson(w);
+  if (!*quiet)
+    for (auto& c : res->removed)
+      if (!write_line(w, json{{"Key", {{"/", c.str()}}}}))
+        return;
+  w.finish();
+}
+
+} // namespace mantle

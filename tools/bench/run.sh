@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The Mantle benchmark, one run, ratios measured side by side on this machine:
+#   add of a 1 GiB random file through the RPC (v1 raw leaves and v0 defaults) against raw
+#   SHA-256 on one core (Botan) and the JS importer (ipfs-unixfs-importer, Node);
+#   cat of that file; peak RSS of mantled while adding 10 GiB (streamed, never on disk).
+# usage: tools/bench/run.sh [size_bytes=1073741824] [big_bytes=10737418240]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+size=${1:-1073741824}
+big=${2:-10737418240}
+build=build
+scripts/build.sh >/dev/null
+work=$(mktemp -d /tmp/mantle-bench.XXXXXX)
+trap 'kill ${pid:-0} 2>/dev/null || true; wait ${pid:-0} 2>/dev/null || true; rm -rf "$work"' EXIT
+port=$((30000 + RANDOM % 10000))
+api="http://127.0.0.1:$port/api/v0"
+
+now() { date +%s.%N; }
+rate() { python3 -c "import sys; print(f'{$1/($3-$2)/1e9:.3f}')"; }
+
+echo "generating $size random bytes"
+"$build/bench_randgen" "$size" 42 > "$work/file"
+cat "$work/file" > /dev/null # warm the page cache for every contender alike
+
+sha=$("$build/bench_sha256" "$work/file" | python3 -c 'import json,sys; print(json.load(sys.stdin)["gbps"])')
+echo "sha256 (Botan, 1 core):         $sha GB/s"
+
+js="n/a"
+if [ -d tests/interop/node_modules/ipfs-unixfs-importer ]; then
+  t0=$(now); node tests/interop/bench_import.mjs "$work/file" 1 > "$work/js.out"; t1=$(now)
+  js=$(rate "$size" "$t0" "$t1")
+fi
+echo "JS importer (v1, memory bs):    $js GB/s"
+
+"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr "" > "$work/node.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && break; sleep 0.1; done
+
+add() { # $1 = query
+  local t0 t1
+  t0=$(now)
+  curl -sf -X POST -H "Content-Type: application/octet-stream" -F "file=@$work/file" "$api/add?$1" > "$work/add.out"
+  t1=$(now)
+  rate "$size" "$t0" "$t1"
+}
+v1=$(add "cid-version=1&quiet=true"); v1cid=$(tail -1 "$work/add.out")
+v0=$(add "quiet=true"); v0cid=$(tail -1 "$work/add.out")
+echo "add v1 raw leaves (RPC):        $v1 GB/s   $v1cid"
+echo "add v0 defaults (RPC):          $v0 GB/s   $v0cid"
+hash=$(python3 -c "import json; print(json.loads('''$(tail -1 "$work/add.out")''')['Hash'])")
+t0=$(now); curl -sf -X POST "$api/cat?arg=$hash" -o /dev/null; t1=$(now)
+cat_rate=$(rate "$size" "$t0" "$t1")
+echo "cat (RPC):                      $cat_rate GB/s"
+
+echo "adding $big bytes streamed, sampling mantled's RSS"
+( "$build/bench_randgen" "$big" 7 | curl -sf -X POST -F "file=@-" "$api/add?cid-version=1&quiet=true&pin=false" > "$work/big.out" ) &
+cpid=$!
+peak=0; samples=()
+while kill -0 $cpid 2>/dev/null; do
+  rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  samples+=("$rss"); [ "$rss" -gt "$peak" ] && peak=$rss
+  sleep 1
+done
+wait $cpid
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+echo "peak RSS while adding $((big >> 30)) GiB: $((hwm / 1024)) MB (VmHWM); samples (MB): $(for s in "${samples[@]}"; do printf '%d ' $((s / 1024)); done | cut -c1-200)"
+python3 - "$sha" "$js" "$v1" "$v0" "$cat_rate" <<'PY'
+import sys
+sha, js, v1, v0, cat = sys.argv[1:]
+f = float
+print("ratios: add v1 / sha256 = %.2f, add v0 / sha256 = %.2f, cat / sha256 = %.2f" % (f(v1)/f(sha), f(v0)/f(sha), f(cat)/f(sha)))
+if js != "n/a":
+    print("ratios: add v1 / JS importer = %.2f" % (f(v1)/f(js)))
+PY
