@@ -28,6 +28,7 @@ struct loaded {
   cid id;
   std::string bytes;
   bool is_raw = false; // raw codec: the bytes are file content
+  node_kind kind = node_kind::raw;
   dag_pb::node pb;
   unixfs::data fs;
 };
@@ -42,6 +43,9 @@ result<std::string> fetch(block_source& src, const cid& c) {
   return src.get(c);
 }
 
+result<node_kind> kind_of(const loaded& l);
+
+// Fetches and decodes a block; UnixFS kinds Mantle cannot read (metadata) are errors here.
 result<loaded> load(block_source& src, const cid& c) {
   if (c.codec != codec::raw && c.codec != codec::dag_pb)
     return make_error(errc::unsupported, c.str() + " has codec " + codec_name(c.codec) +
@@ -66,6 +70,10 @@ result<loaded> load(block_source& src, const cid& c) {
   if (!d)
     return make_error(errc::invalid_input, "block " + c.str() + ": " + d.err().message);
   l.fs = std::move(*d);
+  auto k = kind_of(l);
+  if (!k)
+    return k.err();
+  l.kind = *k;
   return l;
 }
 
@@ -119,6 +127,25 @@ std::string_view payload_of(const loaded& l) {
   return l.fs.payload ? std::string_view(*l.fs.payload) : std::string_view();
 }
 
+struct file_node {
+  loaded node;
+  uint64_t size = 0;
+};
+
+// Loads a block that must be file content; `who` names what pointed at it, for the error.
+result<file_node> load_file(block_source& src, const cid& c, const std::string& who) {
+  auto l = load(src, c);
+  if (!l)
+    return l.err();
+  node_kind k = l->kind;
+  if (!is_file_kind(k))
+    return make_error(errc::invalid_input, who + ": " + c.str() + " is a " + kind_name(k) + ", not a file");
+  auto size = file_size(*l);
+  if (!size)
+    return size.err();
+  return file_node{std::move(*l), *size};
+}
+
 status emit_range(block_source& src, const loaded& node, uint64_t start, uint64_t end,
                   unsigned depth, const write_fn& out) {
   if (depth > max_depth)
@@ -138,29 +165,38 @@ status emit_range(block_source& src, const loaded& node, uint64_t start, uint64_
     uint64_t bs = node.fs.blocksizes[i];
     uint64_t child_end = pos + bs;
     if (child_end > start && bs > 0) {
-      auto child = load(src, node.pb.links[i].target);
+      auto child = load_file(src, node.pb.links[i].target, "file node " + node.id.str());
       if (!child)
         return child.err();
-      auto k = kind_of(*child);
-      if (!k)
-        return k.err();
-      if (!is_file_kind(*k))
-        return make_error(errc::invalid_input, "file node " + node.id.str() + " links to a " +
-                                                 kind_name(*k) + " (" + child->id.str() + ")");
-      auto size = file_size(*child);
-      if (!size)
-        return size.err();
-      if (*size != bs)
+      if (child->size != bs)
         return make_error(errc::corrupt, "file node " + node.id.str() + " lists blocksize " +
-                                           std::to_string(bs) + " for " + child->id.str() +
-                                           ", which holds " + std::to_string(*size) + " bytes");
+                                           std::to_string(bs) + " for " + child->node.id.str() +
+                                           ", which holds " + std::to_string(child->size) + " bytes");
       uint64_t from = start > pos ? start - pos : 0;
       uint64_t to = std::min(end, child_end) - pos;
-      if (auto s = emit_range(src, *child, from, to, depth + 1, out); !s)
+      if (auto s = emit_range(src, child->node, from, to, depth + 1, out); !s)
         return s;
     }
     pos = child_end;
   }
+  return {};
+}
+
+// emit_range, then a check that the DAG really held every byte its sizes promised.
+status emit_checked(block_source& src, const loaded& node, uint64_t start, uint64_t end,
+                    const write_fn& out) {
+  if (start == end)
+    return {};
+  uint64_t written = 0;
+  write_fn counting = [&](std::string_view b) {
+    written += b.size();
+    return out(b);
+  };
+  if (auto s = emit_range(src, node, start, end, 0, counting); !s)
+    return s;
+  if (written != end - start)
+    return make_error(errc::corrupt, node.id.str() + ": the DAG held " + std::to_string(written) +
+                                       " of the " + std::to_string(end - start) + " bytes it promised");
   return {};
 }
 
@@ -290,11 +326,9 @@ result<loaded> load_dir(block_source& src, const cid& c) {
   auto l = load(src, c);
   if (!l)
     return l;
-  auto k = kind_of(*l);
-  if (!k)
-    return k.err();
-  if (*k != node_kind::directory && *k != node_kind::hamt_directory)
-    return make_error(errc::invalid_input, c.str() + " is a " + kind_name(*k) + ", not a directory");
+  node_kind k = l->kind;
+  if (k != node_kind::directory && k != node_kind::hamt_directory)
+    return make_error(errc::invalid_input, c.str() + " is a " + kind_name(k) + ", not a directory");
   return l;
 }
 
@@ -304,11 +338,9 @@ result<node_info> stat(block_source& src, const cid& c) {
   auto l = load(src, c);
   if (!l)
     return l.err();
-  auto k = kind_of(*l);
-  if (!k)
-    return k.err();
-  node_info info{c, *k, 0};
-  switch (*k) {
+  node_kind k = l->kind;
+  node_info info{c, k, 0};
+  switch (k) {
     case node_kind::file:
     case node_kind::raw: {
       auto s = file_size(*l);
@@ -345,24 +377,22 @@ result<cid> resolve(block_source& src, const cid& root, std::string_view path) {
     auto l = load(src, cur);
     if (!l)
       return l.err();
-    auto k = kind_of(*l);
-    if (!k)
-      return k.err();
+    node_kind k = l->kind;
     std::optional<dag_pb::link> hit;
-    if (*k == node_kind::directory) {
+    if (k == node_kind::directory) {
       for (auto& link : l->pb.links)
         if (link.name == part) {
           hit = link;
           break;
         }
-    } else if (*k == node_kind::hamt_directory) {
+    } else if (k == node_kind::hamt_directory) {
       auto found = hamt_find(src, std::move(*l), part, 0);
       if (!found)
         return found.err();
       hit = std::move(*found);
     } else {
       return make_error(errc::not_found, "no link named '" + std::string(part) + "' under " + here +
-                                           ": it is a " + kind_name(*k) + ", not a directory");
+                                           ": it is a " + kind_name(k) + ", not a directory");
     }
     if (!hit)
       return make_error(errc::not_found, "no link named '" + std::string(part) + "' under " + here);
@@ -374,36 +404,16 @@ result<cid> resolve(block_source& src, const cid& root, std::string_view path) {
 
 status cat(block_source& src, const cid& c, uint64_t offset, std::optional<uint64_t> length,
            const write_fn& out) {
-  auto l = load(src, c);
-  if (!l)
-    return l.err();
-  auto k = kind_of(*l);
-  if (!k)
-    return k.err();
-  if (!is_file_kind(*k))
-    return make_error(errc::invalid_input, c.str() + " is a " + kind_name(*k) + ", not a file");
-  auto size = file_size(*l);
-  if (!size)
-    return size.err();
-  if (offset > *size)
+  auto f = load_file(src, c, "cat");
+  if (!f)
+    return f.err();
+  if (offset > f->size)
     return make_error(errc::invalid_input, "offset " + std::to_string(offset) +
-                                             " is past the end of the file (" + std::to_string(*size) + " bytes)");
-  uint64_t end = *size;
+                                             " is past the end of the file (" + std::to_string(f->size) + " bytes)");
+  uint64_t end = f->size;
   if (length && *length < end - offset)
     end = offset + *length;
-  if (offset == end)
-    return {};
-  uint64_t written = 0;
-  write_fn counting = [&](std::string_view b) {
-    written += b.size();
-    return out(b);
-  };
-  if (auto s = emit_range(src, *l, offset, end, 0, counting); !s)
-    return s;
-  if (written != end - offset)
-    return make_error(errc::corrupt, c.str() + ": the DAG held " + std::to_string(written) +
-                                       " of the " + std::to_string(end - offset) + " bytes it promised");
-  return {};
+  return emit_checked(src, f->node, offset, end, out);
 }
 
 result<std::vector<dir_entry>> ls(block_source& src, const cid& dir) {
@@ -420,10 +430,7 @@ result<std::vector<dir_entry>> ls(block_source& src, const cid& dir) {
     if (link.target.codec == codec::dag_pb) {
       auto child = load(src, link.target);
       if (child) {
-        auto k = kind_of(*child);
-        if (!k)
-          return k.err();
-        e.kind = *k;
+        e.kind = child->kind;
       } else if (child.err().code != errc::not_found) {
         return child.err();
       }
@@ -526,12 +533,10 @@ public:
     auto l = load(src_, c);
     if (!l)
       return l.err();
-    auto k = kind_of(*l);
-    if (!k)
-      return k.err();
+    node_kind k = l->kind;
     int64_t mtime = (!l->is_raw && l->fs.mtime_seconds) ? *l->fs.mtime_seconds : 0;
     auto mode_or = [&](uint32_t def) { return (!l->is_raw && l->fs.mode) ? *l->fs.mode : def; };
-    switch (*k) {
+    switch (k) {
       case node_kind::file:
       case node_kind::raw: {
         auto size = file_size(*l);
@@ -539,17 +544,8 @@ public:
           return size.err();
         if (auto s = entry(path, '0', *size, mode_or(0644), mtime); !s)
           return s;
-        uint64_t written = 0;
-        write_fn counting = [&](std::string_view b) {
-          written += b.size();
-          return out_(b);
-        };
-        if (*size > 0)
-          if (auto s = emit_range(src_, *l, 0, *size, 0, counting); !s)
-            return s;
-        if (written != *size)
-          return make_error(errc::corrupt, c.str() + " held " + std::to_string(written) +
-                                             " bytes, not the " + std::to_string(*size) + " it promised");
+        if (auto s = emit_checked(src_, *l, 0, *size, out_); !s)
+          return s;
         return pad(*size);
       }
       case node_kind::symlink: {
