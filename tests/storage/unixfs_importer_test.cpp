@@ -94,7 +94,7 @@ TEST_CASE("balanced layout matches boxo's recursive builder at every size", "[st
         opt.raw_leaves = raw;
         opt.chunk_size = 3;
         opt.width = width;
-        reference_balanced ref{opt};
+        reference_balanced ref{opt, {}, true};
         auto want = ref.build(std::string_view(data).substr(0, size));
         ordered_sink sink;
         auto got = unixfs::import_bytes(sink, opt, std::string_view(data).substr(0, size));
