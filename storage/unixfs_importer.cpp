@@ -119,9 +119,22 @@ public:
     }
     work_cv_.notify_one();
   }
+  // Blocks until `j` is hashed; meanwhile the caller hashes queued jobs itself rather than
+  // sit idle, newest first so it rarely races a worker for the one it waits on.
   void wait(hash_job* j) {
     std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [j] { return j->done; });
+    while (!j->done) {
+      if (queue_.empty()) {
+        done_cv_.wait(lk);
+        continue;
+      }
+      hash_job* mine = queue_.back();
+      queue_.pop_back();
+      lk.unlock();
+      multihash::sha256_raw(mine->data, mine->digest);
+      lk.lock();
+      mine->done = true;
+    }
   }
   bool is_done(hash_job* j) {
     std::lock_guard<std::mutex> lk(mu_);
