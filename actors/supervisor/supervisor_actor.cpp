@@ -214,8 +214,9 @@ caf::behavior supervisor_fun(supervisor_actor* self, std::vector<child_spec> spe
   }
   for (auto& c : st.children) {
     if (auto failed = start_child(self, c)) {
+      // Keep the full behavior below: the ordered stop of the started children runs on it.
       escalate(self, "child '" + c.spec.name + "' failed to start: " + *failed);
-      return {};
+      break;
     }
     log::info(component, "started child '" + c.spec.name + "'");
   }

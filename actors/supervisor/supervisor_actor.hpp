@@ -11,7 +11,9 @@
 //
 // Clients find a child by name: the CAF registry (`sys.registry().get(caf::atom_from_string(
 // name))`) or the request (whereis_atom, name) -> caf::actor (messages/supervisor.hpp). After a
-// restart the old handle is dead: resolve again.
+// restart the old handle is dead: resolve again. A client's own down message can arrive before
+// the supervisor's, so right after a crash a lookup may still return the dead handle; a request
+// to it fails with request_receiver_down, and the client resolves once more.
 //
 // Stopping: send the supervisor an exit message (caf::anon_send_exit(sup,
 // caf::exit_reason::user_shutdown)). It sends each child, last started first, an exit with
