@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include "tests/temp_dir.hpp"
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -24,16 +25,6 @@ const std::string spec_private_pb =
 const std::string spec_public_pb = "080112201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e";
 // The same key's peer ID as go-libp2p prints it (go-libp2p's http auth tests use this key).
 const std::string spec_peer_id = "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq";
-
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/mantle-id-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
 
 void write_file(const std::string& path, const std::string& bytes, mode_t mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
@@ -106,7 +97,7 @@ TEST_CASE("key protobuf parsing rejects malformed keys", "[storage][identity]") 
 }
 
 TEST_CASE("identity file is created 0600 once and loaded afterwards", "[storage][identity]") {
-  temp_dir dir;
+  mantle::test::temp_dir dir{"mantle-id"};
   std::string path = dir.path + "/identity.key";
   ::umask(0); // creation must not rely on the umask to hide the key
   bool created = false;
@@ -126,7 +117,7 @@ TEST_CASE("identity file is created 0600 once and loaded afterwards", "[storage]
 }
 
 TEST_CASE("identity file with wrong permissions, size or type is refused", "[storage][identity]") {
-  temp_dir dir;
+  mantle::test::temp_dir dir{"mantle-id"};
   std::string path = dir.path + "/identity.key";
   auto priv = unhex(spec_private_pb);
 
@@ -155,7 +146,7 @@ TEST_CASE("identity file with wrong permissions, size or type is refused", "[sto
 }
 
 TEST_CASE("repo lock excludes a second holder until released", "[storage][lock]") {
-  temp_dir dir;
+  mantle::test::temp_dir dir{"mantle-id"};
   std::string data = dir.path + "/a/b";
   auto first = repo_lock::acquire(data);
   REQUIRE(first.ok());

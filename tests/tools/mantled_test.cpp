@@ -1,5 +1,6 @@
 // Runs the built mantled binary as a process: start, identity, lock, signals, exit codes.
 #include <catch2/catch.hpp>
+#include "tests/temp_dir.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -108,20 +109,10 @@ struct process {
   }
 };
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/mantled-test-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
-
 } // namespace
 
 TEST_CASE("mantled starts, prints its peer id, refuses a shared data dir, stops on SIGTERM", "[tools][mantled]") {
-  temp_dir dir;
+  mantle::test::temp_dir dir{"mantled-test"};
   std::string data = dir.path + "/node";
   std::string first_id;
   {
@@ -167,7 +158,7 @@ TEST_CASE("mantled exits 2 on bad options and 0 on --help/--version", "[tools][m
 }
 
 TEST_CASE("mantled refuses an identity key readable by others", "[tools][mantled]") {
-  temp_dir dir;
+  mantle::test::temp_dir dir{"mantled-test"};
   {
     process node({"--data-dir", dir.path});
     REQUIRE(node.wait_for_stdout("\n", std::chrono::seconds(10)));
