@@ -1,0 +1,158 @@
+#include "actors/node/node.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/system_messages.hpp>
+
+#include "config/log.hpp"
+#include "config/version.hpp"
+#include "messages/errors.hpp"
+#include "messages/node_types.hpp"
+#include "storage/repo_lock.hpp"
+
+namespace mantle::node {
+
+namespace {
+
+constexpr const char* component = "mantled";
+
+// Waits for SIGINT/SIGTERM on its own thread (the signals are blocked everywhere else), so no
+// work ever runs inside a signal handler. The first signal asks the supervisor for an ordered
+// stop; a second one while stopping ends the process at once.
+class signal_waiter {
+public:
+  explicit signal_waiter(caf::actor supervisor) : sup_(std::move(supervisor)) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~signal_waiter() {
+    done_ = true;
+    thread_.join();
+  }
+  int received() const { return received_; }
+
+private:
+  void loop() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    timespec tick{0, 100 * 1000 * 1000}; // how often to notice that the node stopped by itself
+    while (!done_) {
+      int sig = sigtimedwait(&set, nullptr, &tick);
+      if (sig < 0)
+        continue; // EAGAIN (tick) or EINTR
+      if (received_ != 0) {
+        log::error(component, std::string("second ") + strsignal(sig) + " during shutdown; exiting now");
+        std::_Exit(exit_failure);
+      }
+      received_ = sig;
+      log::info(component, std::string("received ") + strsignal(sig) + "; stopping");
+      caf::anon_send_exit(sup_, caf::exit_reason::user_shutdown);
+    }
+  }
+
+  caf::actor sup_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> received_{0};
+  std::thread thread_;
+};
+
+} // namespace
+
+int run(int argc, char** argv, const children_factory& make_children) {
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  auto loaded = config::load(args);
+  if (!loaded) {
+    // Unreadable config files count as bad configuration too: the operator fixes the same thing.
+    std::cerr << "mantled: " << loaded.err().message << "\n";
+    return exit_usage;
+  }
+  if (loaded->help) {
+    std::cout << config::help_text("mantled");
+    return exit_ok;
+  }
+  if (loaded->version) {
+    std::cout << "mantled " << version_string << "\n";
+    return exit_ok;
+  }
+  const config::node_options& opts = loaded->options;
+  log::set_level(opts.log_level);
+
+  // Before any thread exists, so every thread (CAF's included) inherits the mask and the
+  // signals reach only the waiter's sigtimedwait.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN); // broken client sockets are errors to handle, not a reason to die
+
+  auto lock = repo_lock::acquire(opts.data_dir);
+  if (!lock) {
+    log::error(component, lock.err().message);
+    return exit_failure;
+  }
+  bool created = false;
+  auto identity = node_identity::load_or_create(opts.data_dir + "/identity.key", &created);
+  if (!identity) {
+    log::error(component, identity.err().message);
+    return exit_failure;
+  }
+  log::info(component, std::string(created ? "generated new identity in " : "loaded identity from ") +
+                           opts.data_dir + "/identity.key");
+  std::cout << "peer identity: " << identity->peer_id() << std::endl;
+
+  caf::actor_system_config cfg;
+  register_types(cfg);
+  if (opts.threads > 0)
+    cfg.set("scheduler.max-threads", static_cast<size_t>(opts.threads));
+  caf::error reason;
+  std::string reason_text;
+  int received_signal = 0;
+  {
+    caf::actor_system sys{cfg};
+    environment env{opts, *identity};
+    supervisor_options sup_opts;
+    sup_opts.restart_limit = opts.restart_limit;
+    sup_opts.restart_window = opts.restart_window;
+    std::vector<child_spec> children;
+    try {
+      children = make_children(env);
+    } catch (const std::exception& e) {
+      log::error(component, std::string("cannot build the child list: ") + e.what());
+      return exit_failure;
+    }
+    auto sup = spawn_supervisor(sys, std::move(children), sup_opts);
+    log::info(component, "node running: data dir " + opts.data_dir + ", rpc " + opts.rpc_addr.str() +
+                             ", storage max " + config::format_size(opts.storage_max));
+    {
+      signal_waiter waiter(sup);
+      caf::scoped_actor self{sys};
+      self->monitor(sup);
+      self->receive([&](caf::down_msg& dm) { reason = dm.reason; });
+      received_signal = waiter.received();
+    }
+    reason_text = reason.category() == caf::atom("mantle") ? from_caf(reason).describe() : sys.render(reason);
+    // Leaving this scope destroys the actor system, which waits for every actor to finish.
+  }
+  if (is_clean_shutdown(reason)) {
+    log::info(component, received_signal ? "stopped cleanly" : "supervisor stopped; exiting");
+    return exit_ok;
+  }
+  log::error(component, "node failed: " + reason_text);
+  return exit_failure;
+}
+
+} // namespace mantle::node

@@ -1,0 +1,399 @@
+#include "config/options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+
+namespace mantle::config {
+
+namespace {
+
+error invalid(std::string msg) { return make_error(errc::invalid_input, std::move(msg)); }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Leading decimal digits of `s` as a number; the rest is returned in `rest`.
+result<uint64_t> leading_number(std::string_view s, std::string_view& rest, std::string_view what) {
+  size_t i = 0;
+  uint64_t v = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+    uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10)
+      return invalid(std::string(what) + " '" + std::string(s) + "' is too large");
+    v = v * 10 + d;
+    ++i;
+  }
+  if (i == 0)
+    return invalid("invalid " + std::string(what) + " '" + std::string(s) + "': expected a number first");
+  rest = trim(s.substr(i));
+  return v;
+}
+
+const option_info* find_option(std::string_view name) {
+  for (const auto& o : schema())
+    if (name == o.name)
+      return &o;
+  return nullptr;
+}
+
+bool command_line_only(std::string_view name) {
+  return name == "config" || name == "help" || name == "version";
+}
+
+} // namespace
+
+std::string host_port::str() const {
+  if (host.find(':') != std::string::npos)
+    return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+const std::vector<option_info>& schema() {
+  static const std::vector<option_info> options = {
+    {"data-dir", value_kind::path, "./.mantle", "directory for blocks, identity key and chain state"},
+    {"rpc-addr", value_kind::address, "127.0.0.1:5001", "host:port of the Kubo-compatible RPC API"},
+    {"gateway-addr", value_kind::address, "127.0.0.1:8080", "host:port of the HTTP gateway (reserved)"},
+    {"storage-max", value_kind::size, "1TiB", "most bytes the block store may hold (B, KB..TB, KiB..TiB)"},
+    {"restart-limit", value_kind::count, "5", "restarts the supervisor allows within --restart-window before giving up"},
+    {"restart-window", value_kind::duration, "10s", "sliding window for --restart-limit (ms, s, m, h)"},
+    {"log-level", value_kind::log_level, "info", "error, warning, info, debug or trace"},
+    {"threads", value_kind::count, "0", "actor scheduler threads; 0 means one per CPU core"},
+    {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
+    {"help", value_kind::flag, "", "print this help and exit"},
+    {"version", value_kind::flag, "", "print the version and exit"},
+  };
+  return options;
+}
+
+result<command_line> parse_command_line(const std::vector<std::string>& args) {
+  command_line out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "-h")
+      arg = "--help";
+    if (arg.size() < 3 || arg.substr(0, 2) != "--")
+      return invalid("unexpected argument '" + std::string(arg) + "' (options start with --; see --help)");
+    arg.remove_prefix(2);
+    std::string name;
+    std::optional<std::string> value;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = std::string(arg.substr(0, eq));
+      value = std::string(arg.substr(eq + 1));
+    } else {
+      name = std::string(arg);
+    }
+    const option_info* opt = find_option(name);
+    if (!opt)
+      return invalid("unknown option '--" + name + "' (see --help)");
+    if (opt->kind == value_kind::flag) {
+      if (value)
+        return invalid("option '--" + name + "' takes no value");
+      (name == "help" ? out.help : out.version) = true;
+      continue;
+    }
+    if (!value) {
+      if (i + 1 >= args.size())
+        return invalid("option '--" + name + "' needs a value");
+      value = args[++i];
+    }
+    if (name == "config") {
+      if (value->empty())
+        return invalid("option '--config' needs a file path");
+      out.config_file = *value;
+    } else {
+      out.values[name] = raw_value{*value, "--" + name};
+    }
+  }
+  return out;
+}
+
+result<raw_values> parse_config_text(std::string_view text, const std::string& source) {
+  raw_values out;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    line = trim(line);
+    std::string where = source + ":" + std::to_string(line_no);
+    if (line.empty() || line.front() == '#' || line.front() == ';')
+      continue;
+    if (line.front() == '[')
+      return invalid(where + ": sections are not supported; write 'key = value' lines");
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos)
+      return invalid(where + ": expected 'key = value', got '" + std::string(line) + "'");
+    std::string key(trim(line.substr(0, eq)));
+    std::string_view value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    else if (!value.empty() && (value.front() == '"' || value.back() == '"'))
+      return invalid(where + ": unbalanced quotes in the value of '" + key + "'");
+    const option_info* opt = find_option(key);
+    if (!opt)
+      return invalid(where + ": unknown option '" + key + "'");
+    if (command_line_only(key))
+      return invalid(where + ": '" + key + "' is only accepted on the command line");
+    if (out.count(key))
+      return invalid(where + ": '" + key + "' is set twice (first at " + out[key].origin + ")");
+    out[key] = raw_value{std::string(value), where};
+  }
+  return out;
+}
+
+result<raw_values> read_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return make_error(errc::io_error, "cannot read config file '" + path + "'");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad())
+    return make_error(errc::io_error, "error while reading config file '" + path + "'");
+  return parse_config_text(buf.str(), path);
+}
+
+result<uint64_t> parse_size(std::string_view text) {
+  text = trim(text);
+  std::string_view unit;
+  auto n = leading_number(text, unit, "size");
+  if (!n)
+    return n.err();
+  static const std::pair<const char*, uint64_t> units[] = {
+    {"", 1}, {"b", 1},
+    {"kb", 1000ull}, {"mb", 1000ull * 1000}, {"gb", 1000ull * 1000 * 1000},
+    {"tb", 1000ull * 1000 * 1000 * 1000},
+    {"kib", 1ull << 10}, {"mib", 1ull << 20}, {"gib", 1ull << 30}, {"tib", 1ull << 40},
+  };
+  std::string u = lower(unit);
+  for (const auto& [name, factor] : units) {
+    if (u != name)
+      continue;
+    if (*n > std::numeric_limits<uint64_t>::max() / factor)
+      return invalid("size '" + std::string(text) + "' is too large");
+    return *n * factor;
+  }
+  return invalid("invalid size '" + std::string(text) + "': unknown unit '" + std::string(unit) +
+                 "' (use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)");
+}
+
+result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  text = trim(text);
+  std::string_view unit;
+  auto n = leading_number(text, unit, "duration");
+  if (!n)
+    return n.err();
+  uint64_t factor = 0;
+  if (unit == "ms") factor = 1;
+  else if (unit == "s") factor = 1000;
+  else if (unit == "m" || unit == "min") factor = 60 * 1000;
+  else if (unit == "h") factor = 3600 * 1000;
+  else if (unit.empty())
+    return invalid("invalid duration '" + std::string(text) + "': add a unit (ms, s, m or h)");
+  else
+    return invalid("invalid duration '" + std::string(text) + "': unknown unit '" + std::string(unit) +
+                   "' (use ms, s, m or h)");
+  // Keeps the result representable as signed milliseconds with room to add to a time point.
+  constexpr uint64_t max_ms = uint64_t{1} << 52;
+  if (*n > max_ms / factor)
+    return invalid("duration '" + std::string(text) + "' is too long");
+  return std::chrono::milliseconds(static_cast<int64_t>(*n * factor));
+}
+
+result<host_port> parse_address(std::string_view text) {
+  text = trim(text);
+  auto bad = [&](const std::string& why) {
+    return invalid("invalid address '" + std::string(text) + "': " + why + " (expected host:port)");
+  };
+  std::string_view host, port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos)
+      return bad("missing ']' after the IPv6 address");
+    host = text.substr(1, close - 1);
+    std::string_view rest = text.substr(close + 1);
+    if (rest.empty() || rest.front() != ':')
+      return bad("missing ':port' after ']'");
+    port = rest.substr(1);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+      return bad("missing ':port'");
+    host = text.substr(0, colon);
+    if (host.find(':') != std::string_view::npos)
+      return bad("IPv6 addresses need brackets, e.g. [::1]:5001");
+    port = text.substr(colon + 1);
+  }
+  if (host.empty())
+    return bad("empty host");
+  for (char c : host)
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '[' || c == ']')
+      return bad("unexpected character in host");
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return bad("port must be a number from 0 to 65535");
+  unsigned long p = std::stoul(std::string(port));
+  if (p > 65535)
+    return bad("port must be a number from 0 to 65535");
+  return host_port{std::string(host), static_cast<uint16_t>(p)};
+}
+
+result<uint32_t> parse_count(std::string_view text, uint32_t max) {
+  text = trim(text);
+  std::string_view rest;
+  auto n = leading_number(text, rest, "number");
+  if (!n)
+    return n.err();
+  if (!rest.empty())
+    return invalid("invalid number '" + std::string(text) + "': expected digits only");
+  if (*n > max)
+    return invalid("number " + std::string(text) + " is too large (at most " + std::to_string(max) + ")");
+  return static_cast<uint32_t>(*n);
+}
+
+std::string format_size(uint64_t bytes) {
+  static const char* names[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (i < 4 && bytes != 0 && bytes % 1024 == 0) {
+    bytes /= 1024;
+    ++i;
+  }
+  return std::to_string(bytes) + names[i];
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+  auto ms = d.count();
+  if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
+  if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+namespace {
+
+status apply(node_options& o, const std::string& name, const raw_value& v) {
+  auto fail = [&](const error& e) {
+    return status(invalid(v.origin + ": " + e.message));
+  };
+  if (name == "data-dir") {
+    if (v.text.empty())
+      return fail(invalid("the data directory must not be empty"));
+    o.data_dir = v.text;
+  } else if (name == "rpc-addr" || name == "gateway-addr") {
+    auto a = parse_address(v.text);
+    if (!a)
+      return fail(a.err());
+    (name == "rpc-addr" ? o.rpc_addr : o.gateway_addr) = *a;
+  } else if (name == "storage-max") {
+    auto s = parse_size(v.text);
+    if (!s)
+      return fail(s.err());
+    if (*s == 0)
+      return fail(invalid("storage-max must be more than 0 bytes"));
+    o.storage_max = *s;
+  } else if (name == "restart-limit") {
+    auto n = parse_count(v.text, 1000000);
+    if (!n)
+      return fail(n.err());
+    o.restart_limit = *n;
+  } else if (name == "restart-window") {
+    auto d = parse_duration(v.text);
+    if (!d)
+      return fail(d.err());
+    if (d->count() == 0)
+      return fail(invalid("restart-window must be longer than 0ms"));
+    o.restart_window = *d;
+  } else if (name == "log-level") {
+    auto l = log::parse_level(v.text);
+    if (!l)
+      return fail(invalid("invalid log level '" + v.text + "' (use error, warning, info, debug or trace)"));
+    o.log_level = *l;
+  } else if (name == "threads") {
+    auto n = parse_count(v.text, 1024);
+    if (!n)
+      return fail(n.err());
+    o.threads = *n;
+  } else {
+    return invalid(v.origin + ": unknown option '" + name + "'");
+  }
+  return status::success();
+}
+
+} // namespace
+
+result<node_options> resolve(const raw_values& file, const raw_values& cli) {
+  node_options o;
+  for (const auto* layer : {&file, &cli})
+    for (const auto& [name, value] : *layer)
+      if (auto st = apply(o, name, value); !st)
+        return st.err();
+  return o;
+}
+
+result<loaded> load(const std::vector<std::string>& args) {
+  auto cl = parse_command_line(args);
+  if (!cl)
+    return cl.err();
+  loaded out;
+  out.help = cl->help;
+  out.version = cl->version;
+  if (out.help || out.version)
+    return out;
+  raw_values file;
+  if (!cl->config_file.empty()) {
+    auto f = read_config_file(cl->config_file);
+    if (!f)
+      return f.err();
+    file = std::move(*f);
+  }
+  auto opts = resolve(file, cl->values);
+  if (!opts)
+    return opts.err();
+  out.options = std::move(*opts);
+  out.options.config_file = cl->config_file;
+  return out;
+}
+
+std::string help_text(std::string_view program) {
+  std::string out = "usage: " + std::string(program) + " [options]\n\n"
+                    "Runs a Mantle storage node. Option values come from, lowest first: built-in\n"
+                    "defaults, the --config file, the command line.\n\noptions:\n";
+  for (const auto& o : schema()) {
+    std::string left = std::string("  --") + o.name;
+    if (o.kind != value_kind::flag)
+      left += o.kind == value_kind::path ? " <path>"
+              : o.kind == value_kind::address ? " <host:port>"
+              : o.kind == value_kind::size ? " <size>"
+              : o.kind == value_kind::count ? " <n>"
+              : o.kind == value_kind::duration ? " <duration>"
+                                               : " <level>";
+    if (left.size() < 32)
+      left.resize(32, ' ');
+    else
+      left += "\n" + std::string(32, ' ');
+    out += left + o.help;
+    if (*o.default_value)
+      out += std::string(" [default: ") + o.default_value + "]";
+    out += "\n";
+  }
+  out += "\nExit codes: 0 clean shutdown, 1 runtime failure, 2 bad options or configuration.\n";
+  return out;
+}
+
+} // namespace mantle::config

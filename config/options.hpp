@@ -1,0 +1,92 @@
+// mantled's option schema and the pure logic that turns defaults, a config file and the
+// command line into node_options (defaults < file < command line). No CAF: mantled maps the
+// result onto actor_system_config itself.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+#include "config/log.hpp"
+#include "storage/result.hpp"
+
+namespace mantle::config {
+
+struct host_port {
+  std::string host;
+  uint16_t port = 0;
+  std::string str() const; // brackets IPv6 hosts again: "[::1]:5001"
+  bool operator==(const host_port& o) const { return host == o.host && port == o.port; }
+};
+
+struct node_options {
+  std::string data_dir = "./.mantle";
+  host_port rpc_addr{"127.0.0.1", 5001};
+  host_port gateway_addr{"127.0.0.1", 8080};
+  uint64_t storage_max = uint64_t{1} << 40; // 1 TiB
+  uint32_t restart_limit = 5;
+  std::chrono::milliseconds restart_window{10000};
+  log::level log_level = log::level::info;
+  uint32_t threads = 0; // CAF scheduler threads; 0 = one per core
+  std::string config_file; // the file the values came from; empty when none was given
+};
+
+enum class value_kind { path, address, size, count, duration, log_level, flag };
+
+struct option_info {
+  const char* name;          // long option without "--"; also the key in config files
+  value_kind kind;
+  const char* default_value; // written the way a user would write it; "" for none
+  const char* help;
+};
+
+// Every option mantled accepts, in --help order. `config`, `help` and `version` are command
+// line only.
+const std::vector<option_info>& schema();
+
+// A value as written, with where it came from ("--rpc-addr", "node.conf:3") for error texts.
+struct raw_value {
+  std::string text;
+  std::string origin;
+};
+using raw_values = std::map<std::string, raw_value>;
+
+struct command_line {
+  raw_values values; // options other than config/help/version
+  std::string config_file;
+  bool help = false;
+  bool version = false;
+};
+
+// `args` excludes the program name. Accepts --name=value and --name value; -h means --help.
+// Unknown options, missing values and stray arguments are errors (errc::invalid_input).
+result<command_line> parse_command_line(const std::vector<std::string>& args);
+
+// INI-style `key = value` lines, '#' or ';' full-line comments, optional double quotes around
+// a value. `source` names the file in error messages. Unknown or repeated keys are errors.
+result<raw_values> parse_config_text(std::string_view text, const std::string& source);
+result<raw_values> read_config_file(const std::string& path);
+
+// Applies defaults, then `file`, then `cli`, parsing and checking every value.
+result<node_options> resolve(const raw_values& file, const raw_values& cli);
+
+struct loaded {
+  node_options options;
+  bool help = false;
+  bool version = false;
+};
+// The whole pipeline mantled runs: command line, the --config file if any, resolve.
+result<loaded> load(const std::vector<std::string>& args);
+
+std::string help_text(std::string_view program);
+
+// Value syntaxes, exposed for tests and for other tools that take the same values.
+result<uint64_t> parse_size(std::string_view text);                 // 1TiB, 500 GB, 4096
+result<std::chrono::milliseconds> parse_duration(std::string_view text); // 250ms, 10s, 5m, 1h
+result<host_port> parse_address(std::string_view text);             // 127.0.0.1:5001, [::1]:80
+result<uint32_t> parse_count(std::string_view text, uint32_t max);
+std::string format_size(uint64_t bytes);                           // largest exact binary unit
+std::string format_duration(std::chrono::milliseconds d);
+
+} // namespace mantle::config
