@@ -2,6 +2,7 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include "messages/block_store.hpp"
 #include "messages/supervisor.hpp"
 
 namespace mantle {
@@ -10,6 +11,17 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<child_status>("mantle::child_status");
   cfg.add_message_type<std::vector<child_status>>("std::vector<mantle::child_status>");
   cfg.add_message_type<supervisor_stats>("mantle::supervisor_stats");
+  // block-store interface
+  cfg.add_message_type<cid>("mantle::cid");
+  cfg.add_message_type<std::vector<cid>>("std::vector<mantle::cid>");
+  cfg.add_message_type<block>("mantle::block");
+  cfg.add_message_type<put_blocks>("mantle::put_blocks");
+  cfg.add_message_type<pin_request>("mantle::pin_request");
+  cfg.add_message_type<pin_query>("mantle::pin_query");
+  cfg.add_message_type<pin_entry>("mantle::pin_entry");
+  cfg.add_message_type<std::vector<pin_entry>>("std::vector<mantle::pin_entry>");
+  cfg.add_message_type<repo_stat>("mantle::repo_stat");
+  cfg.add_message_type<gc_result>("mantle::gc_result");
 }
 
 } // namespace mantle

@@ -20,7 +20,7 @@ public:
   virtual status commit(const std::vector<cid>& roots, bool pin, const std::string& name) = 0;
 };
 
-struct node_identity {
+struct peer_info {
   std::string peer_id;
   std::string public_key_b64; // libp2p protobuf-encoded public key, base64 (Kubo's id output)
   std::vector<std::string> addresses;
@@ -42,7 +42,7 @@ public:
                                                const std::vector<cid>& which) = 0;
   virtual result<gc_result> gc() = 0;
   virtual result<repo_stat> stat() = 0;
-  virtual node_identity identity() = 0;
+  virtual peer_info identity() = 0;
 };
 
 } // namespace mantle

@@ -127,7 +127,7 @@ private:
 
 class actor_backend final : public node_backend {
 public:
-  actor_backend(caf::actor_system& sys, actor_resolver resolve, node_identity id)
+  actor_backend(caf::actor_system& sys, actor_resolver resolve, peer_info id)
     : sys_(sys), resolve_(std::move(resolve)), source_(sys, resolve_), id_(std::move(id)) {}
 
   result<std::unique_ptr<add_session>> begin_add() override {
@@ -182,19 +182,19 @@ public:
   result<repo_stat> stat() override {
     return ask<repo_stat>(sys_, resolve_, short_timeout, repo_st_atom::value);
   }
-  node_identity identity() override { return id_; }
+  peer_info identity() override { return id_; }
 
 private:
   caf::actor_system& sys_;
   actor_resolver resolve_;
   actor_source source_;
-  node_identity id_;
+  peer_info id_;
 };
 
 } // namespace
 
 std::unique_ptr<node_backend> make_actor_backend(caf::actor_system& sys, actor_resolver store,
-                                                 node_identity id) {
+                                                 peer_info id) {
   return std::make_unique<actor_backend>(sys, std::move(store), std::move(id));
 }
 

@@ -14,6 +14,6 @@ namespace mantle {
 using actor_resolver = std::function<caf::actor()>;
 
 std::unique_ptr<node_backend> make_actor_backend(caf::actor_system& sys, actor_resolver store,
-                                                 node_identity id);
+                                                 peer_info id);
 
 } // namespace mantle

@@ -1,16 +1,43 @@
 // mantled: the Mantle node. Everything but the list of supervised children lives in
 // actors/node/node.cpp.
+#include <botan/base64.h>
+
+#include <stdexcept>
+
+#include "actors/block_store/block_store_actor.hpp"
+#include "actors/gateway/rpc_front_actor.hpp"
 #include "actors/node/node.hpp"
+#include "config/version.hpp"
+#include "storage/block_store.hpp"
 
 namespace {
 
-// Supervised children in start order; they stop in reverse order, so put the block store
-// before the actors that use it. One line per child:
-//   out.push_back({"blocks", [&env](caf::actor_system& sys) { return sys.spawn<caf::detached>(...); }});
-// Names are CAF atoms (at most 10 of [A-Za-z0-9_]); blocking children must be detached.
+// Supervised children in start order; they stop in reverse order, so the block store comes
+// before the actors that use it. Names are CAF atoms (at most 10 of [A-Za-z0-9_]); blocking
+// children are detached.
 std::vector<mantle::child_spec> make_children(const mantle::node::environment& env) {
-  std::vector<mantle::child_spec> out;
-  (void)env;
+  using namespace mantle;
+  store_options so;
+  so.map_size = env.options.storage_max;
+  // Opened once for the life of the process and shared by every incarnation of the actor.
+  auto opened = block_store::open(env.options.data_dir, so);
+  if (!opened)
+    throw std::runtime_error("cannot open the block store in " + env.options.data_dir + ": " +
+                             opened.err().message);
+  std::shared_ptr<block_store> store = std::move(*opened);
+
+  rpc_front_config rpc;
+  rpc.address = env.options.rpc_addr.str();
+  rpc.repo_path = env.options.data_dir;
+  rpc.id.peer_id = env.identity.peer_id();
+  auto pk = env.identity.public_key_protobuf();
+  rpc.id.public_key_b64 = Botan::base64_encode(reinterpret_cast<const uint8_t*>(pk.data()), pk.size());
+  rpc.id.agent_version = agent_version;
+  rpc.store_name = "blocks";
+
+  std::vector<child_spec> out;
+  out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
+  out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});
   return out;
 }
 

@@ -1,0 +1,73 @@
+#include "actors/gateway/rpc_front_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include <memory>
+#include <stdexcept>
+
+#include "actors/gateway/actor_backend.hpp"
+#include "config/log.hpp"
+#include "messages/block_store.hpp"
+#include "messages/errors.hpp"
+#include "net/http_server.hpp"
+#include "net/kubo_api.hpp"
+#include "net/router.hpp"
+
+namespace mantle {
+namespace {
+
+struct rpc_front_state {
+  std::unique_ptr<node_backend> backend;
+  std::unique_ptr<kubo_api> api;
+  std::unique_ptr<router> routes;
+  std::unique_ptr<http_server> server;
+
+  ~rpc_front_state() {
+    // Joins the connection threads; they only talk to other actors, never to this one.
+    if (server)
+      server->stop();
+  }
+  static inline const char* name = "rpc-front";
+};
+
+caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_config cfg) {
+  auto& sys = self->system();
+  auto store_atom = caf::atom_from_string(cfg.store_name);
+  actor_resolver resolve = [&sys, store_atom] {
+    return caf::actor_cast<caf::actor>(sys.registry().get(store_atom));
+  };
+  auto& st = self->state;
+  st.backend = make_actor_backend(sys, resolve, cfg.id);
+  st.api = std::make_unique<kubo_api>(*st.backend, rpc_info{cfg.repo_path});
+  auto addr = host_port::parse(cfg.address);
+  if (!addr) {
+    self->quit(to_caf(addr.err()));
+    return {};
+  }
+  rpc_policy policy;
+  policy.allowed_origins = cfg.allowed_origins.empty() ? kubo_default_origins(addr->port)
+                                                        : cfg.allowed_origins;
+  st.routes = std::make_unique<router>(policy);
+  for (auto& cmd : st.api->commands())
+    st.routes->add_rpc(cmd, *st.api->find(cmd));
+  auto* routes = st.routes.get();
+  st.server = std::make_unique<http_server>(
+    [routes](http_request& req, response_writer& w) { routes->handle(req, w); });
+  if (auto s = st.server->start(cfg.address); !s) {
+    log::error("rpc", "cannot listen on " + cfg.address + ": " + s.err().message);
+    self->quit(to_caf(s.err()));
+    return {};
+  }
+  log::info("rpc", "Kubo RPC API listening on http://" + cfg.address + "/api/v0");
+  return {
+    [=](fault_atom) -> bool { throw std::runtime_error("fault injected into rpc-front"); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_rpc_front(caf::actor_system& sys, rpc_front_config cfg) {
+  return sys.spawn<caf::detached>(rpc_front, std::move(cfg));
+}
+
+} // namespace mantle

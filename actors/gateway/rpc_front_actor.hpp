@@ -1,0 +1,24 @@
+// The RPC front as a supervised child: it owns the Beast server (its own threads) and the
+// Kubo API bound to the actor backend. The server stops when the actor exits, so a restart
+// rebinds the port with fresh state.
+#pragma once
+#include <caf/fwd.hpp>
+
+#include <string>
+#include <vector>
+
+#include "net/node_backend.hpp"
+
+namespace mantle {
+
+struct rpc_front_config {
+  std::string address;   // "127.0.0.1:5001"
+  std::string repo_path; // shown by repo/stat
+  peer_info id;
+  std::string store_name; // registry name of the block store
+  std::vector<std::string> allowed_origins; // empty: Kubo's defaults (same origin only)
+};
+
+caf::actor spawn_rpc_front(caf::actor_system& sys, rpc_front_config cfg);
+
+} // namespace mantle
