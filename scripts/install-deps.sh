@@ -2,7 +2,7 @@
 # Installs the Debian packages Mantle builds and tests with, only those that are missing.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libcaf-dev liblmdb-dev libbotan-2-dev
-      libmsgpack-cxx-dev libboost-dev catch2 libssl-dev)
+      libmsgpack-cxx-dev libboost-dev catch2 libssl-dev nlohmann-json3-dev)
 if [ "${1:-}" = "--with-test-tools" ]; then
   pkgs+=(nodejs npm curl python3)
 fi
