@@ -35,8 +35,6 @@ struct http_client::impl {
   boost::beast::flat_buffer buf;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser;
   bool head_request = false;
-  headers_list trailers;
-  bool trailers_taken = false;
 
   status write(std::string_view bytes) {
     boost::system::error_code ec;
@@ -119,7 +117,6 @@ result<client_response> http_client::read_head() {
   p_->parser = std::make_unique<http::response_parser<http::buffer_body>>();
   p_->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
   p_->parser->skip(p_->head_request);
-  p_->trailers.clear();
   boost::system::error_code ec;
   // Skip interim 1xx responses (100 Continue).
   for (;;) {
