@@ -1,0 +1,258 @@
+#include <catch2/catch.hpp>
+#include <random>
+#include <unistd.h>
+#include "net/multipart_reader.hpp"
+#include "net/multipart_writer.hpp"
+
+using namespace mantle;
+
+namespace {
+struct collected {
+  std::vector<multipart_part> parts;
+  std::vector<std::string> data;
+  int ends = 0;
+  size_t max_piece = 0;
+};
+
+multipart_callbacks collect(collected& c) {
+  return {[&c](const multipart_part& p) {
+            c.parts.push_back(p);
+            c.data.emplace_back();
+            return status::success();
+          },
+          [&c](std::string_view d) {
+            c.data.back().append(d);
+            c.max_piece = std::max(c.max_piece, d.size());
+            return status::success();
+          },
+          [&c]() {
+            ++c.ends;
+            return status::success();
+          }};
+}
+
+std::string sample_body(const std::string& b) {
+  return "--" + b + "\r\n"
+         "Content-Disposition: form-data; name=\"file\"; filename=\"dir\"\r\n"
+         "Content-Type: application/x-directory\r\n\r\n"
+         "\r\n--" + b + "\r\n"
+         "Content-Disposition: form-data; name=\"file\"; filename=\"dir%2Fa%20b.txt\"\r\n"
+         "Content-Type: application/octet-stream\r\n"
+         "Abspath: /tmp/dir/a%20b.txt\r\n\r\n"
+         "hello\r\n--not-the-boundary\r\n\r\n-- world"
+         "\r\n--" + b + "\r\n"
+         "Content-Disposition: file; filename=\"dir%2Flink\"\r\n"
+         "Content-Type: application/symlink\r\n\r\n"
+         "a b.txt"
+         "\r\n--" + b + "\r\n"
+         "Content-Disposition: form-data; name=\"file\"; filename=\"dir%2Fempty\"\r\n"
+         "Content-Type: application/octet-stream\r\n\r\n"
+         "\r\n--" + b + "--\r\n";
+}
+
+void check_sample(const collected& c) {
+  REQUIRE(c.parts.size() == 4);
+  CHECK(c.ends == 4);
+  CHECK(c.parts[0].filename == "dir");
+  CHECK(c.parts[0].is_directory());
+  CHECK(c.data[0].empty());
+  CHECK(c.parts[1].filename == "dir/a b.txt");
+  CHECK(c.parts[1].name == "file");
+  CHECK(c.parts[1].is_file());
+  CHECK(c.parts[1].abspath == "/tmp/dir/a b.txt");
+  CHECK(c.data[1] == "hello\r\n--not-the-boundary\r\n\r\n-- world");
+  CHECK(c.parts[2].is_symlink());
+  CHECK(c.parts[2].filename == "dir/link");
+  CHECK(c.data[2] == "a b.txt");
+  CHECK(c.parts[3].filename == "dir/empty");
+  CHECK(c.data[3].empty());
+}
+} // namespace
+
+TEST_CASE("multipart boundary from Content-Type", "[net][multipart]") {
+  CHECK(multipart_reader::boundary_of("multipart/form-data; boundary=abc").value() == "abc");
+  CHECK(multipart_reader::boundary_of("multipart/form-data; boundary=\"a b\"").value() == "a b");
+  CHECK_FALSE(multipart_reader::boundary_of("multipart/form-data").ok());
+  CHECK_FALSE(multipart_reader::boundary_of("application/json").ok());
+  CHECK_FALSE(multipart_reader::boundary_of("multipart/form-data; boundary=").ok());
+}
+
+TEST_CASE("multipart reader parses directories, files, symlinks in one piece", "[net][multipart]") {
+  collected c;
+  multipart_reader r("XyZ", collect(c));
+  REQUIRE(r.feed(sample_body("XyZ")).ok());
+  REQUIRE(r.finish().ok());
+  check_sample(c);
+}
+
+TEST_CASE("multipart reader gives the same result for any split of the body", "[net][multipart]") {
+  const std::string body = sample_body("b0undary-with-dashes--");
+  std::mt19937 rng(1234);
+  for (int round = 0; round < 300; ++round) {
+    collected c;
+    multipart_reader r("b0undary-with-dashes--", collect(c));
+    size_t pos = 0;
+    while (pos < body.size()) {
+      size_t n = std::uniform_int_distribution<size_t>(0, round % 3 == 0 ? 3 : 40)(rng);
+      n = std::min(n, body.size() - pos);
+      REQUIRE(r.feed(std::string_view(body).substr(pos, n)).ok());
+      pos += n;
+    }
+    REQUIRE(r.finish().ok());
+    check_sample(c);
+  }
+}
+
+TEST_CASE("multipart reader hands big parts over in pieces", "[net][multipart]") {
+  std::string content(3 * 1024 * 1024, 'x');
+  for (size_t i = 0; i < content.size(); i += 997) content[i] = '\r';
+  multipart_body mb({{multipart_entry::kind::bytes, "big.bin", content, ""}}, "BND");
+  collected c;
+  multipart_reader r("BND", collect(c));
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    auto n = mb.read(buf.data(), buf.size());
+    REQUIRE(n.ok());
+    if (n.value() == 0) break;
+    REQUIRE(r.feed(std::string_view(buf.data(), n.value())).ok());
+  }
+  REQUIRE(r.finish().ok());
+  REQUIRE(c.data.size() == 1);
+  CHECK(c.data[0] == content);
+  CHECK(c.max_piece <= 64 * 1024 + 100);
+}
+
+TEST_CASE("multipart reader rejects malformed bodies", "[net][multipart]") {
+  const std::string good = sample_body("B");
+  auto run = [](const std::string& boundary, const std::string& body, multipart_limits lim = {}) {
+    collected c;
+    multipart_reader r(boundary, collect(c), lim);
+    auto s = r.feed(body);
+    if (!s.ok()) return s;
+    return r.finish();
+  };
+  SECTION("truncated anywhere") {
+    for (size_t cut = 0; cut + 2 < good.size(); cut += 7) {
+      auto s = run("B", good.substr(0, cut));
+      REQUIRE_FALSE(s.ok());
+      CHECK(s.err().code == errc::invalid_input);
+    }
+  }
+  SECTION("wrong boundary") {
+    auto s = run("OTHER", good);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.err().message.find("boundary") != std::string::npos);
+  }
+  SECTION("garbage without boundary is refused early") {
+    collected c;
+    multipart_reader r("B", collect(c));
+    std::string junk(200 * 1024, 'j');
+    CHECK_FALSE(r.feed(junk).ok());
+  }
+  SECTION("header block too large") {
+    std::string body = "--B\r\nContent-Disposition: form-data; name=\"file\"\r\nX-Pad: " +
+                       std::string(20000, 'p') + "\r\n\r\ndata\r\n--B--\r\n";
+    auto s = run("B", body);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.err().message.find("header") != std::string::npos);
+  }
+  SECTION("too many parts") {
+    multipart_limits lim;
+    lim.max_parts = 3;
+    auto s = run("B", good, lim);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.err().message.find("parts") != std::string::npos);
+  }
+  SECTION("part without Content-Disposition") {
+    auto s = run("B", "--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--\r\n");
+    REQUIRE_FALSE(s.ok());
+  }
+  SECTION("bad percent escape in filename") {
+    auto s = run("B", "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a%zz\"\r\n\r\nx\r\n--B--\r\n");
+    REQUIRE_FALSE(s.ok());
+  }
+  SECTION("junk after delimiter") {
+    auto s = run("B", "--Bjunk\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n--B--\r\n");
+    REQUIRE_FALSE(s.ok());
+  }
+}
+
+TEST_CASE("multipart reader survives random corruption", "[net][multipart]") {
+  const std::string good = sample_body("B");
+  std::mt19937 rng(99);
+  for (int round = 0; round < 2000; ++round) {
+    std::string body = good;
+    int edits = 1 + round % 5;
+    for (int e = 0; e < edits; ++e) {
+      size_t at = std::uniform_int_distribution<size_t>(0, body.size() - 1)(rng);
+      switch (rng() % 3) {
+      case 0: body[at] = static_cast<char>(rng()); break;
+      case 1: body.erase(at, 1 + rng() % 8); break;
+      default: body.insert(at, std::string(1 + rng() % 4, "\r\n-B"[rng() % 4])); break;
+      }
+    }
+    collected c;
+    multipart_reader r("B", collect(c));
+    size_t pos = 0;
+    status s;
+    while (pos < body.size() && s.ok()) {
+      size_t n = std::min<size_t>(1 + rng() % 50, body.size() - pos);
+      s = r.feed(std::string_view(body).substr(pos, n));
+      pos += n;
+    }
+    if (s.ok()) s = r.finish();
+    // Either it parsed into well-formed parts or it said why not; both are fine, no crash.
+    if (s.ok()) CHECK(c.ends == static_cast<int>(c.parts.size()));
+    else CHECK_FALSE(s.err().message.empty());
+  }
+}
+
+TEST_CASE("multipart writer round-trips files and directories through the reader", "[net][multipart]") {
+  char tmpl[] = "/tmp/mantle-mp-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::string dir = tmpl;
+  std::string file = dir + "/f.bin";
+  std::string content;
+  for (int i = 0; i < 300000; ++i) content.push_back(static_cast<char>(i * 7));
+  {
+    FILE* f = fopen(file.c_str(), "wb");
+    REQUIRE(f);
+    fwrite(content.data(), 1, content.size(), f);
+    fclose(f);
+  }
+  std::vector<multipart_entry> entries = {
+      {multipart_entry::kind::directory, "top dir", "", ""},
+      {multipart_entry::kind::file, "top dir/ünï+%.bin", file, file},
+      {multipart_entry::kind::symlink, "top dir/l", "../x", ""},
+      {multipart_entry::kind::bytes, "top dir/e", "", ""},
+  };
+  multipart_body mb(entries);
+  auto ct = multipart_reader::boundary_of(mb.content_type());
+  REQUIRE(ct.ok());
+  collected c;
+  multipart_reader r(ct.value(), collect(c));
+  std::vector<char> buf(4097);
+  for (;;) {
+    auto n = mb.read(buf.data(), buf.size());
+    REQUIRE(n.ok());
+    if (n.value() == 0) break;
+    REQUIRE(r.feed(std::string_view(buf.data(), n.value())).ok());
+  }
+  REQUIRE(r.finish().ok());
+  REQUIRE(c.parts.size() == 4);
+  CHECK(c.parts[0].filename == "top dir");
+  CHECK(c.parts[0].is_directory());
+  CHECK(c.parts[1].filename == "top dir/ünï+%.bin");
+  CHECK(c.parts[1].abspath == file);
+  CHECK(c.data[1] == content);
+  CHECK(c.parts[2].is_symlink());
+  CHECK(c.data[2] == "../x");
+  CHECK(c.data[3].empty());
+  CHECK(mb.content_bytes() == content.size());
+  remove(file.c_str());
+  rmdir(dir.c_str());
+
+  multipart_body missing({{multipart_entry::kind::file, "x", dir + "/nope", ""}});
+  char small[64];
+  CHECK_FALSE(missing.read(small, sizeof small).ok());
+}

@@ -1,0 +1,226 @@
+#include "tools/mantle/cli_args.hpp"
+#include <cstdint>
+
+namespace mantle::cli {
+
+const std::vector<command_spec>& commands() {
+  static const std::vector<command_spec> all = {
+      {"add", "<path>...", "Add files or directories to the node and print their CIDs.", 1, SIZE_MAX,
+       {{"recursive", 'r', true, "add directory paths recursively"},
+        {"cid-version", 0, false, "CID version (0 or 1; 1 implies --raw-leaves)"},
+        {"raw-leaves", 0, true, "use raw blocks for leaf nodes"},
+        {"chunker", 0, false, "chunking algorithm, size-<bytes>"},
+        {"wrap-with-directory", 'w', true, "wrap files with a directory object"},
+        {"only-hash", 'n', true, "only chunk and hash, do not write"},
+        {"quiet", 'q', true, "print only the final hashes"},
+        {"pin", 0, true, "pin what was added (default true)"},
+        {"progress", 0, true, "show a progress bar (default: when stderr is a terminal)"}}},
+      {"cat", "<cid|path>", "Print the contents of a file.", 1, 1,
+       {{"offset", 'o', false, "byte offset to begin reading from"},
+        {"length", 'l', false, "maximum number of bytes to read"}}},
+      {"get", "<cid|path>", "Download a file or directory to disk.", 1, 1,
+       {{"output", 'o', false, "where to write (default: the CID)"}}},
+      {"ls", "<cid|path>", "List the links of a directory.", 1, 1, {}},
+      {"pin add", "<cid>...", "Pin objects so garbage collection keeps them.", 1, SIZE_MAX, {}},
+      {"pin rm", "<cid>...", "Remove pins.", 1, SIZE_MAX, {}},
+      {"pin ls", "[cid]...", "List pinned objects.", 0, SIZE_MAX,
+       {{"type", 't', false, "direct, indirect, recursive or all"}, {"quiet", 'q', true, "only CIDs"}}},
+      {"block get", "<cid>", "Write a raw block to stdout.", 1, 1, {}},
+      {"block put", "<file>", "Store a file as one raw block.", 1, 1,
+       {{"cid-codec", 0, false, "codec of the new CID (raw, dag-pb)"}}},
+      {"block stat", "<cid>", "Print a block's size.", 1, 1, {}},
+      {"dag export", "<cid>", "Write a CAR file of a DAG to stdout.", 1, 1, {}},
+      {"dag import", "<file.car>...", "Import blocks from CAR files and pin their roots.", 1, SIZE_MAX,
+       {{"pin-roots", 0, true, "pin the roots (default true)"}}},
+      {"repo stat", "", "Show repository size and object count.", 0, 0, {}},
+      {"repo gc", "", "Remove unpinned blocks.", 0, 0, {{"quiet", 'q', true, "print nothing"}}},
+      {"id", "", "Show node identity.", 0, 0, {}},
+      {"version", "", "Show the node's version.", 0, 0, {}},
+  };
+  return all;
+}
+
+bool invocation::flag(const std::string& name, bool fallback) const {
+  auto it = options.find(name);
+  if (it == options.end()) return fallback;
+  return it->second == "true";
+}
+
+std::optional<std::string> invocation::value(const std::string& name) const {
+  auto it = options.find(name);
+  if (it == options.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+error usage(std::string msg) { return error{errc::invalid_input, std::move(msg)}; }
+
+result<std::string> bool_value(const std::string& opt, const std::string& v) {
+  if (v == "true" || v == "1" || v == "t") return std::string("true");
+  if (v == "false" || v == "0" || v == "f") return std::string("false");
+  return usage("option --" + opt + " takes true or false, not '" + v + "'");
+}
+} // namespace
+
+result<invocation> parse(const std::vector<std::string>& argv) {
+  invocation inv;
+  size_t i = 0;
+  std::vector<std::string> rest;
+  // Global options come before the command.
+  for (; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--help" || a == "-h") {
+      inv.help = true;
+    } else if (a == "--api") {
+      if (i + 1 >= argv.size()) return usage("--api needs an address (host:port)");
+      inv.api = argv[++i];
+    } else if (a.rfind("--api=", 0) == 0) {
+      inv.api = a.substr(6);
+    } else if (!a.empty() && a[0] == '-') {
+      return usage("unknown global option " + a);
+    } else {
+      break;
+    }
+  }
+  if (i >= argv.size()) {
+    if (inv.help) return inv;
+    return usage("no command given");
+  }
+  // Longest command path that matches the next words.
+  const command_spec* best = nullptr;
+  size_t best_words = 0;
+  for (auto& c : commands()) {
+    size_t words = 0, j = i, p = 0;
+    bool match = true;
+    while (p < c.path.size()) {
+      size_t sp = c.path.find(' ', p);
+      std::string w = c.path.substr(p, sp == std::string::npos ? std::string::npos : sp - p);
+      if (j >= argv.size() || argv[j] != w) {
+        match = false;
+        break;
+      }
+      ++words;
+      ++j;
+      p = sp == std::string::npos ? c.path.size() : sp + 1;
+    }
+    if (match && words > best_words) {
+      best = &c;
+      best_words = words;
+    }
+  }
+  if (!best) return usage("unknown command '" + argv[i] + "'");
+  inv.cmd = best;
+  i += best_words;
+  auto find_long = [&](const std::string& n) -> const option_spec* {
+    for (auto& o : best->options)
+      if (o.name == n) return &o;
+    return nullptr;
+  };
+  auto find_short = [&](char c) -> const option_spec* {
+    for (auto& o : best->options)
+      if (o.short_name == c) return &o;
+    return nullptr;
+  };
+  bool only_args = false;
+  for (; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (only_args || a.size() < 2 || a[0] != '-') {
+      inv.args.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      only_args = true;
+      continue;
+    }
+    if (a == "--help" || a == "-h") {
+      inv.help = true;
+      continue;
+    }
+    if (a.rfind("--api", 0) == 0) {
+      if (a == "--api") {
+        if (i + 1 >= argv.size()) return usage("--api needs an address (host:port)");
+        inv.api = argv[++i];
+      } else if (a[5] == '=') {
+        inv.api = a.substr(6);
+      } else {
+        return usage("unknown option " + a + " for '" + best->path + "'");
+      }
+      continue;
+    }
+    if (a[1] == '-') {
+      std::string body = a.substr(2);
+      auto eq = body.find('=');
+      std::string name = body.substr(0, eq);
+      const option_spec* o = find_long(name);
+      if (!o) return usage("unknown option --" + name + " for '" + best->path + "'");
+      if (o->is_bool) {
+        if (eq == std::string::npos) {
+          inv.options[o->name] = "true";
+        } else {
+          auto v = bool_value(name, body.substr(eq + 1));
+          if (!v.ok()) return v.err();
+          inv.options[o->name] = v.value();
+        }
+      } else if (eq != std::string::npos) {
+        inv.options[o->name] = body.substr(eq + 1);
+      } else {
+        if (i + 1 >= argv.size()) return usage("option --" + name + " needs a value");
+        inv.options[o->name] = argv[++i];
+      }
+      continue;
+    }
+    // Short options, possibly grouped (-rq) or with a value (-o out, -oout).
+    for (size_t k = 1; k < a.size(); ++k) {
+      const option_spec* o = find_short(a[k]);
+      if (!o) return usage(std::string("unknown option -") + a[k] + " for '" + best->path + "'");
+      if (o->is_bool) {
+        inv.options[o->name] = "true";
+        continue;
+      }
+      if (k + 1 < a.size()) {
+        inv.options[o->name] = a.substr(k + 1);
+      } else {
+        if (i + 1 >= argv.size()) return usage(std::string("option -") + a[k] + " needs a value");
+        inv.options[o->name] = argv[++i];
+      }
+      break;
+    }
+  }
+  if (inv.help) return inv;
+  if (inv.args.size() < best->min_args)
+    return usage("'" + best->path + "' needs " + (best->usage.empty() ? "arguments" : best->usage));
+  if (inv.args.size() > best->max_args)
+    return usage("too many arguments for '" + best->path + "'");
+  return inv;
+}
+
+std::string global_help() {
+  std::string h =
+      "usage: mantle [--api host:port] <command> [options] [args]\n\n"
+      "Talks to a node's Kubo-compatible RPC API (default 127.0.0.1:5001).\n\ncommands:\n";
+  for (auto& c : commands()) {
+    std::string line = "  " + c.path;
+    line.resize(std::max<size_t>(line.size() + 1, 16), ' ');
+    h += line + c.help + "\n";
+  }
+  h += "\nmantle <command> --help shows a command's options.\n"
+       "exit status: 0 ok, 1 the node reported an error, 2 usage error\n";
+  return h;
+}
+
+std::string command_help(const command_spec& c) {
+  std::string h = "usage: mantle " + c.path + (c.usage.empty() ? "" : " " + c.usage) + "\n\n" + c.help + "\n";
+  if (!c.options.empty()) {
+    h += "\noptions:\n";
+    for (auto& o : c.options) {
+      std::string line = "  ";
+      line += o.short_name ? std::string("-") + o.short_name + ", " : "    ";
+      line += "--" + o.name + (o.is_bool ? "" : " <value>");
+      line.resize(std::max<size_t>(line.size() + 1, 32), ' ');
+      h += line + o.help + "\n";
+    }
+  }
+  return h;
+}
+
+} // namespace mantle::cli

@@ -1,0 +1,354 @@
+// mantle: command-line client for a node's Kubo-compatible RPC API. It speaks the API exactly
+// as Kubo defines it, so it works against a Kubo daemon too.
+#include <sys/stat.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cstdio>
+#include <dirent.h>
+#include <iostream>
+#include <map>
+#include "net/http_client.hpp"
+#include "net/multipart_writer.hpp"
+#include "net/ndjson.hpp"
+#include "net/query_args.hpp"
+#include "tools/mantle/cli_args.hpp"
+#include "tools/mantle/tar_extract.hpp"
+
+using namespace mantle;
+using nlohmann::json;
+
+namespace {
+
+constexpr int exit_ok = 0, exit_node = 1, exit_usage = 2;
+
+int fail(const std::string& msg) {
+  std::cerr << "Error: " << msg << "\n";
+  return exit_node;
+}
+
+// Walks a path the way `ipfs add -r` does: the directory first, then entries sorted by name.
+status collect(const std::string& disk, const std::string& rel, bool recursive,
+               std::vector<multipart_entry>& out, uint64_t& total) {
+  struct stat sb;
+  if (::lstat(disk.c_str(), &sb) != 0) return error{errc::not_found, disk + ": no such file or directory"};
+  if (S_ISLNK(sb.st_mode)) {
+    std::vector<char> buf(4096);
+    ssize_t n = ::readlink(disk.c_str(), buf.data(), buf.size());
+    if (n < 0) return error{errc::io_error, "cannot read link " + disk};
+    out.push_back({multipart_entry::kind::symlink, rel, std::string(buf.data(), n), ""});
+    return status::success();
+  }
+  if (S_ISDIR(sb.st_mode)) {
+    if (!recursive) return error{errc::invalid_input, disk + " is a directory, use the '-r' flag to specify directories"};
+    out.push_back({multipart_entry::kind::directory, rel, "", ""});
+    DIR* d = ::opendir(disk.c_str());
+    if (!d) return error{errc::io_error, "cannot open directory " + disk};
+    std::vector<std::string> names;
+    while (auto* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(n);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    for (auto& n : names) {
+      auto s = collect(disk + "/" + n, rel + "/" + n, recursive, out, total);
+      if (!s.ok()) return s;
+    }
+    return status::success();
+  }
+  total += static_cast<uint64_t>(sb.st_size);
+  out.push_back({multipart_entry::kind::file, rel, disk, ""});
+  return status::success();
+}
+
+std::string base_name(std::string p) {
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  auto s = p.rfind('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+struct session {
+  std::string api;
+  http_client c;
+  client_response head;
+
+  // Sends and reads the head; on a non-200 answer prints the node's message.
+  status start(const std::string& cmd, const query_args& q, multipart_body* body) {
+    auto st = c.connect(api);
+    if (!st.ok()) return st;
+    std::string target = "/api/v0/" + cmd + (q.items().empty() ? "" : "?" + q.encode());
+    if (body) {
+      st = c.send_streamed("POST", target, {{"Content-Type", body->content_type()}},
+                           [body](char* b, size_t n) { return body->read(b, n); });
+    } else {
+      st = c.send("POST", target, {});
+    }
+    if (!st.ok()) return st;
+    auto h = c.read_head();
+    if (!h.ok()) return h.err();
+    head = std::move(h.value());
+    if (head.status != 200) {
+      std::string text;
+      char buf[4096];
+      for (;;) {
+        auto n = c.read_body(buf, sizeof buf);
+        if (!n.ok() || n.value() == 0 || text.size() > 65536) break;
+        text.append(buf, n.value());
+      }
+      auto j = json::parse(text, nullptr, false);
+      if (j.is_object() && j.contains("Message") && j["Message"].is_string())
+        return error{errc::unavailable, j["Message"].get<std::string>()};
+      while (!text.empty() && text.back() == '\n') text.pop_back();
+      return error{errc::unavailable, text.empty() ? "HTTP status " + std::to_string(head.status) : text};
+    }
+    return status::success();
+  }
+  // Body pieces to fn; then the X-Stream-Error trailer, if any, becomes the error.
+  status pump(const std::function<status(std::string_view)>& fn) {
+    std::vector<char> buf(256 * 1024);
+    for (;;) {
+      auto n = c.read_body(buf.data(), buf.size());
+      if (!n.ok()) return n.err();
+      if (n.value() == 0) break;
+      auto s = fn(std::string_view(buf.data(), n.value()));
+      if (!s.ok()) return s;
+    }
+    std::string e = c.trailer("X-Stream-Error");
+    if (!e.empty()) return error{errc::unavailable, e};
+    return status::success();
+  }
+  status values(const std::function<status(const json&)>& fn) {
+    ndjson_reader r([&](const json& j) {
+      if (j.is_object() && j.value("Type", "") == "error" && j.contains("Message"))
+        return status(error{errc::unavailable, j["Message"].get<std::string>()});
+      return fn(j);
+    });
+    auto s = pump([&](std::string_view d) { return r.feed(d); });
+    if (!s.ok()) return s;
+    return r.finish();
+  }
+  result<json> single() {
+    std::string text;
+    auto s = pump([&](std::string_view d) { text.append(d); return status::success(); });
+    if (!s.ok()) return s.err();
+    auto j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) return error{errc::invalid_input, "node sent invalid JSON"};
+    return j;
+  }
+};
+
+status to_stdout(session& s) {
+  return s.pump([](std::string_view d) {
+    if (std::fwrite(d.data(), 1, d.size(), stdout) != d.size())
+      return status(error{errc::io_error, "writing to stdout failed"});
+    return status::success();
+  });
+}
+
+std::string human(uint64_t b) {
+  const char* u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(b);
+  int i = 0;
+  while (v >= 1024 && i < 4) { v /= 1024; ++i; }
+  char buf[32];
+  snprintf(buf, sizeof buf, i ? "%.2f %s" : "%.0f %s", v, u[i]);
+  return buf;
+}
+
+int run(const cli::invocation& inv) {
+  const std::string& cmd = inv.cmd->path;
+  session s;
+  s.api = inv.api;
+  query_args q;
+  for (auto& a : inv.args) {
+    if (cmd != "add" && cmd != "dag import" && cmd != "block put") q.add("arg", a);
+  }
+  status st;
+  if (cmd == "add") {
+    bool recursive = inv.flag("recursive", false), quiet = inv.flag("quiet", false);
+    bool progress = inv.flag("progress", isatty(2) != 0 && !quiet);
+    std::vector<multipart_entry> entries;
+    uint64_t total = 0;
+    for (auto& p : inv.args) {
+      auto c = collect(p, base_name(p), recursive, entries, total);
+      if (!c.ok()) {
+        std::cerr << "Error: " << c.err().message << "\n";
+        return exit_usage;
+      }
+    }
+    q.add("stream-channels", "true");
+    if (progress) q.add("progress", "true");
+    for (const char* o : {"cid-version", "chunker"})
+      if (auto v = inv.value(o)) q.add(o, *v);
+    for (const char* o : {"raw-leaves", "wrap-with-directory", "only-hash", "pin", "quiet"})
+      if (auto v = inv.value(o)) q.add(o, *v);
+    multipart_body body(std::move(entries));
+    st = s.start("add", q, &body);
+    if (!st.ok()) return fail(st.err().message);
+    bool bar = false;
+    st = s.values([&](const json& j) {
+      if (j.contains("Hash")) {
+        if (bar) { std::cerr << "\r\033[K"; bar = false; }
+        std::string name = j.value("Name", "");
+        if (quiet) std::cout << j["Hash"].get<std::string>() << "\n";
+        else std::cout << "added " << j["Hash"].get<std::string>() << " " << name << "\n";
+      } else if (progress && j.contains("Bytes") && total > 0) {
+        uint64_t done = j["Bytes"].get<uint64_t>();
+        int pct = static_cast<int>(std::min<uint64_t>(100, done * 100 / total));
+        std::string b(pct / 4, '#');
+        b.resize(25, ' ');
+        std::cerr << "\r" << human(done) << " / " << human(total) << " [" << b << "] " << pct << "%" << std::flush;
+        bar = true;
+      }
+      return status::success();
+    });
+    if (bar) std::cerr << "\r\033[K";
+  } else if (cmd == "cat" || cmd == "block get" || cmd == "dag export") {
+    for (const char* o : {"offset", "length"})
+      if (auto v = inv.value(o)) q.add(o, *v);
+    std::string path = cmd == "cat" ? "cat" : cmd == "block get" ? "block/get" : "dag/export";
+    st = s.start(path, q, nullptr);
+    if (st.ok()) st = to_stdout(s);
+    std::fflush(stdout);
+  } else if (cmd == "get") {
+    std::string out = inv.value("output").value_or("");
+    std::string parent = ".", top;
+    if (!out.empty()) {
+      auto sl = out.rfind('/');
+      parent = sl == std::string::npos ? "." : (sl == 0 ? "/" : out.substr(0, sl));
+      top = sl == std::string::npos ? out : out.substr(sl + 1);
+    }
+    st = s.start("get", q, nullptr);
+    cli::tar_extractor tx(parent, top);
+    if (st.ok()) st = s.pump([&](std::string_view d) { return tx.feed(d); });
+    if (st.ok()) st = tx.finish();
+    if (st.ok()) std::cerr << "Saved " << (out.empty() ? inv.args[0] : out) << "\n";
+  } else if (cmd == "ls") {
+    st = s.start("ls", q, nullptr);
+    if (st.ok()) st = s.values([](const json& j) {
+      for (auto& o : j.value("Objects", json::array()))
+        for (auto& l : o.value("Links", json::array())) {
+          std::string name = l.value("Name", "");
+          if (l.value("Type", 0) == 1) name += "/";
+          std::cout << l.value("Hash", "") << " " << l.value("Size", 0) << " " << name << "\n";
+        }
+      return status::success();
+    });
+  } else if (cmd == "pin add" || cmd == "pin rm") {
+    st = s.start(cmd == "pin add" ? "pin/add" : "pin/rm", q, nullptr);
+    if (st.ok()) st = s.values([&](const json& j) {
+      for (auto& p : j.value("Pins", json::array()))
+        std::cout << (cmd == "pin add" ? "pinned " : "unpinned ") << p.get<std::string>()
+                  << (cmd == "pin add" ? " recursively" : "") << "\n";
+      return status::success();
+    });
+  } else if (cmd == "pin ls") {
+    if (auto v = inv.value("type")) q.add("type", *v);
+    q.add("stream", "true");
+    bool quiet = inv.flag("quiet", false);
+    st = s.start("pin/ls", q, nullptr);
+    auto print = [&](const std::string& c, const std::string& t) {
+      if (quiet) std::cout << c << "\n";
+      else std::cout << c << " " << t << "\n";
+    };
+    if (st.ok()) st = s.values([&](const json& j) {
+      if (j.contains("Keys")) {
+        for (auto& [k, v] : j["Keys"].items()) print(k, v.value("Type", ""));
+      } else if (j.contains("Cid")) {
+        print(j["Cid"].get<std::string>(), j.value("Type", ""));
+      }
+      return status::success();
+    });
+  } else if (cmd == "block put" || cmd == "dag import") {
+    std::vector<multipart_entry> entries;
+    for (auto& a : inv.args) entries.push_back({multipart_entry::kind::file, base_name(a), a, ""});
+    if (auto v = inv.value("cid-codec")) q.add("cid-codec", *v);
+    if (auto v = inv.value("pin-roots")) q.add("pin-roots", *v);
+    for (auto& a : inv.args) {
+      struct stat sb;
+      if (::stat(a.c_str(), &sb) != 0) {
+        std::cerr << "Error: " << a << ": no such file\n";
+        return exit_usage;
+      }
+    }
+    multipart_body body(std::move(entries));
+    st = s.start(cmd == "block put" ? "block/put" : "dag/import", q, &body);
+    if (st.ok()) st = s.values([&](const json& j) {
+      if (cmd == "block put") {
+        std::cout << j.value("Key", "") << "\n";
+      } else if (j.contains("Root")) {
+        auto& r = j["Root"];
+        std::string c = r.contains("Cid") && r["Cid"].is_object() ? r["Cid"].value("/", "") : "";
+        std::string err = r.value("PinErrorMsg", "");
+        std::cout << "pinned root\t" << c << "\t" << (err.empty() ? "success" : err) << "\n";
+      }
+      return status::success();
+    });
+  } else if (cmd == "block stat") {
+    st = s.start("block/stat", q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      std::cout << "Key: " << j->value("Key", "") << "\nSize: " << j->value("Size", 0) << "\n";
+    }
+  } else if (cmd == "repo stat") {
+    st = s.start("repo/stat", q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      std::cout << "NumObjects: " << j->value("NumObjects", 0) << "\nRepoSize:   " << j->value("RepoSize", 0)
+                << "\nStorageMax: " << j->value("StorageMax", 0) << "\nRepoPath:   " << j->value("RepoPath", "")
+                << "\nVersion:    " << j->value("Version", "") << "\n";
+    }
+  } else if (cmd == "repo gc") {
+    bool quiet = inv.flag("quiet", false);
+    q.add("stream-errors", "true");
+    st = s.start("repo/gc", q, nullptr);
+    if (st.ok()) st = s.values([&](const json& j) {
+      if (j.contains("Error") && j["Error"].is_string() && !j["Error"].get<std::string>().empty())
+        return status(error{errc::unavailable, j["Error"].get<std::string>()});
+      if (!quiet && j.contains("Key") && j["Key"].is_object())
+        std::cout << "removed " << j["Key"].value("/", "") << "\n";
+      return status::success();
+    });
+  } else if (cmd == "id") {
+    st = s.start("id", q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      std::cout << j->dump(2) << "\n";
+    }
+  } else if (cmd == "version") {
+    st = s.start("version", q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      std::cout << "mantle version " << j->value("Version", "") << "\n";
+    }
+  } else {
+    std::cerr << "Error: command '" << cmd << "' is not implemented\n";
+    return exit_usage;
+  }
+  if (!st.ok()) return fail(st.err().message);
+  return exit_ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto inv = cli::parse(args);
+  if (!inv.ok()) {
+    std::cerr << "Error: " << inv.err().message << "\n\n" << cli::global_help();
+    return exit_usage;
+  }
+  if (inv->help) {
+    std::cout << (inv->cmd ? cli::command_help(*inv->cmd) : cli::global_help());
+    return exit_ok;
+  }
+  try {
+    return run(inv.value());
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
