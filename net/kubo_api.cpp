@@ -3,6 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "config/version.hpp"
+#include "net/kubo_add.hpp"
+#include "net/kubo_rpc.hpp"
+#include "net/multipart_pull.hpp"
+#include "net/multipart_reader.hpp"
+#include "storage/dag_pb.hpp"
+#include "storage/memory_block_store.hpp"
 #include "storage/car.hpp"
 #include "storage/multihash.hpp"
 #include "storage/unixfs_exporter.hpp"
@@ -14,28 +20,11 @@ using json = nlohmann::json;
 
 constexpr size_t max_block_put = 1u << 20; // as Kubo: bigger blocks can't be exchanged
 
-void send_json(response_writer& w, const json& j) {
-  w.header("Content-Type", "application/json");
-  w.send(j.dump() + "\n", "application/json");
-}
+using kubo::begin_byte_stream;
+using kubo::begin_value_stream;
+using kubo::send_json;
 
-void begin_ndjson(response_writer& w) {
-  w.header("Content-Type", "application/json");
-  w.header("X-Chunked-Output", "1");
-  w.header("Trailer", "X-Stream-Error");
-  w.begin_chunked();
-}
-
-status write_line(response_writer& w, const json& j) { return w.write(j.dump() + "\n"); }
-
-void begin_bytes(response_writer& w, const char* content_type, std::optional<uint64_t> length) {
-  w.header("Content-Type", content_type);
-  w.header("X-Stream-Output", "1");
-  w.header("Trailer", "X-Stream-Error");
-  if (length)
-    w.header("X-Content-Length", std::to_string(*length));
-  w.begin_chunked();
-}
+status write_line(response_writer& w, const json& j) { return kubo::emit(w, j); }
 
 // The single required positional argument.
 result<std::string> one_arg(http_request& r, const char* what) {
@@ -96,17 +85,7 @@ std::vector<std::string> kubo_api::commands() const {
 }
 
 void kubo_api::send_error(response_writer& w, const error& e) {
-  if (w.streaming()) {
-    w.finish_with_error(e.message);
-    return;
-  }
-  if (w.started())
-    return; // a complete response already went out; nothing more can be said
-  // go-ipfs-cmds: ErrClient (1) -> 400, ErrNormal (0) -> 500.
-  bool client = e.code == errc::invalid_input || e.code == errc::unsupported;
-  json j{{"Message", e.message}, {"Code", client ? 1 : 0}, {"Type", "error"}};
-  w.status(client ? 400 : 500);
-  send_json(w, j);
+  kubo::send_error(w, e.code == errc::unsupported ? make_error(errc::invalid_input, e.message) : e);
 }
 
 // Accepts "<cid>", "<cid>/a/b", "/ipfs/<cid>/a/b".
@@ -149,7 +128,7 @@ void kubo_api::cat(http_request& r, response_writer& w) {
   uint64_t len = info->size - off;
   if (*length >= 0)
     len = std::min<uint64_t>(len, static_cast<uint64_t>(*length));
-  begin_bytes(w, "text/plain", len);
+  begin_byte_stream(w, len, "text/plain");
   auto s = unixfs::cat(node_.blocks(), *c, off, len, [&](std::string_view b) { return w.write(b); });
   if (!s)
     return send_error(w, s.err());
@@ -174,7 +153,7 @@ void kubo_api::get(http_request& r, response_writer& w) {
     name = name.substr(slash + 1);
   if (name.empty() || name == "ipfs")
     name = c->str();
-  begin_bytes(w, "application/x-tar", std::nullopt);
+  begin_byte_stream(w, std::nullopt, "application/x-tar");
   auto s = unixfs::write_tar(node_.blocks(), *c, name, [&](std::string_view b) { return w.write(b); });
   if (!s)
     return send_error(w, s.err());
@@ -301,7 +280,7 @@ void kubo_api::pin_ls(http_request& r, response_writer& w) {
     return e;
   };
   if (*stream) {
-    begin_ndjson(w);
+    begin_value_stream(w);
     for (auto& p : *pins) {
       json line = entry(p);
       line["Cid"] = p.id.str();
@@ -351,7 +330,7 @@ void kubo_api::block_rm(http_request& r, response_writer& w) {
   auto force = r.query.get_bool("force", false);
   if (!force)
     return send_error(w, force.err());
-  begin_ndjson(w);
+  begin_value_stream(w);
   for (auto& a : args) {
     json line{{"Hash", a}};
     auto c = cid::parse(a);
@@ -377,7 +356,7 @@ void kubo_api::dag_export(http_request& r, response_writer& w) {
   // Fail before the first byte when the root itself is missing, so the client gets a status.
   if (auto has = node_.has_block(*c); !has || !*has)
     return send_error(w, has ? make_error(errc::not_found, "block was not found locally: " + c->str()) : has.err());
-  begin_bytes(w, "application/vnd.ipld.car", std::nullopt);
+  begin_byte_stream(w, std::nullopt, "application/vnd.ipld.car");
   auto s = car::export_dag(node_.blocks(), {*c}, [&](std::string_view b) { return w.write(b); });
   if (!s)
     return send_error(w, s.err());
@@ -426,11 +405,187 @@ void kubo_api::repo_gc(http_request& r, response_writer& w) {
   auto res = node_.gc();
   if (!res)
     return send_error(w, res.err());
-  begin_ndjson(w);
+  begin_value_stream(w);
   if (!*quiet)
     for (auto& c : res->removed)
       if (!write_line(w, json{{"Key", {{"/", c.str()}}}}))
         return;
+  w.finish();
+}
+
+} // namespace mantle
+
+namespace mantle {
+
+void kubo_api::add(http_request& r, response_writer& w) {
+  auto params = parse_add_params([&](const std::string& k) { return r.query.get(k); });
+  if (!params)
+    return send_error(w, params.err());
+  // only-hash: blocks are hashed and dropped; nothing reaches the store.
+  memory_block_store discard(false);
+  std::unique_ptr<add_session> session;
+  block_sink* sink = &discard;
+  if (!params->only_hash) {
+    auto s = node_.begin_add();
+    if (!s)
+      return send_error(w, s.err());
+    session = std::move(*s);
+    sink = session.get();
+  }
+  // The response starts with the first event, so errors before it get a proper status.
+  auto emit = [&](const std::string& line) -> status {
+    if (!w.started())
+      if (auto s = begin_value_stream(w); !s)
+        return s;
+    return w.write(line + "\n");
+  };
+  add_operation op(*sink, *params, emit);
+  bool in_file = false;
+  multipart_callbacks cb;
+  cb.on_part_begin = [&](const multipart_part& p) -> status {
+    if (p.is_symlink())
+      return make_error(errc::unsupported, "symlinks are not supported yet: " + p.filename);
+    if (p.is_directory())
+      return op.add_directory(p.filename);
+    in_file = true;
+    return op.begin_file(p.filename);
+  };
+  cb.on_part_data = [&](std::string_view d) -> status {
+    if (!in_file)
+      return d.empty() ? status{} : make_error(errc::invalid_input, "a directory part carries data");
+    return op.write(d);
+  };
+  cb.on_part_end = [&]() -> status {
+    if (!in_file)
+      return {};
+    in_file = false;
+    return op.end_file();
+  };
+  if (auto s = read_multipart(r, std::move(cb)); !s)
+    return send_error(w, make_error(s.err().code, "add: " + s.err().message));
+  auto roots = op.finish();
+  if (!roots)
+    return send_error(w, roots.err());
+  if (session)
+    if (auto s = session->commit(*roots, params->pin, params->pin_name); !s)
+      return send_error(w, s.err());
+  if (!w.started())
+    begin_value_stream(w);
+  w.finish();
+}
+
+void kubo_api::block_put(http_request& r, response_writer& w) {
+  auto codec_name = r.query.get("cid-codec").value_or("");
+  auto format = r.query.get("format").value_or("");
+  uint64_t version = 1, codec = codec::raw;
+  if (!format.empty()) { // legacy option, as Kubo maps it
+    if (format == "v0" || format == "protobuf")
+      version = format == "v0" ? 0 : 1, codec = codec::dag_pb;
+    else if (format == "raw")
+      codec = codec::raw;
+    else
+      return send_error(w, make_error(errc::invalid_input, "unsupported format '" + format + "'"));
+  } else if (codec_name == "dag-pb") {
+    codec = codec::dag_pb;
+  } else if (!codec_name.empty() && codec_name != "raw") {
+    return send_error(w, make_error(errc::invalid_input, "unsupported cid-codec '" + codec_name +
+                                                           "' (raw or dag-pb)"));
+  }
+  if (auto mh = r.query.get("mhtype"); mh && *mh != "sha2-256")
+    return send_error(w, make_error(errc::invalid_input, "unsupported mhtype '" + *mh + "': only sha2-256"));
+  auto pin = r.query.get_bool("pin", false);
+  auto big = r.query.get_bool("allow-big-block", false);
+  if (!pin || !big)
+    return send_error(w, (!pin ? pin : big).err());
+  size_t limit = *big ? car::max_block_size : max_block_put;
+  multipart_pull parts(r);
+  std::vector<json> out;
+  for (;;) {
+    auto p = parts.next_part();
+    if (!p)
+      return send_error(w, p.err());
+    if (!*p)
+      break;
+    std::string data;
+    char buf[65536];
+    for (;;) {
+      auto n = parts.read(buf, sizeof buf);
+      if (!n)
+        return send_error(w, n.err());
+      if (*n == 0)
+        break;
+      if (data.size() + *n > limit)
+        return send_error(w, make_error(errc::invalid_input,
+          "produced block is over " + std::to_string(limit >> 20) + "MiB: big blocks can't be exchanged with other peers; use UnixFS (add) for bigger files, or pass allow-big-block"));
+      data.append(buf, *n);
+    }
+    if (codec == codec::dag_pb)
+      if (auto d = dag_pb::decode(data); !d)
+        return send_error(w, make_error(errc::invalid_input, "block is not valid dag-pb: " + d.err().message));
+    cid c{version, codec, multihash::sha256(data)};
+    auto size = data.size();
+    if (auto s = node_.put_block(block{c, std::move(data)}); !s)
+      return send_error(w, s.err());
+    if (*pin)
+      if (auto s = node_.pin_add(c, pin_type::recursive, ""); !s)
+        return send_error(w, s.err());
+    out.push_back(json{{"Key", c.str()}, {"Size", size}});
+  }
+  if (out.empty())
+    return send_error(w, make_error(errc::invalid_input, "no block data given (send a multipart file)"));
+  begin_value_stream(w);
+  for (auto& j : out)
+    if (!write_line(w, j))
+      return;
+  w.finish();
+}
+
+void kubo_api::dag_import(http_request& r, response_writer& w) {
+  auto pin_roots = r.query.get_bool("pin-roots", true);
+  auto stats = r.query.get_bool("stats", false);
+  if (!pin_roots || !stats)
+    return send_error(w, (!pin_roots ? pin_roots : stats).err());
+  auto session = node_.begin_add();
+  if (!session)
+    return send_error(w, session.err());
+  multipart_pull parts(r);
+  std::vector<cid> roots;
+  uint64_t blocks = 0, bytes = 0;
+  for (;;) {
+    auto p = parts.next_part();
+    if (!p)
+      return send_error(w, p.err());
+    if (!*p)
+      break;
+    car::reader in([&](char* buf, size_t max) { return parts.read(buf, max); });
+    auto summary = car::import(in, **session);
+    if (!summary)
+      return send_error(w, make_error(summary.err().code, "importing " +
+        ((*p)->filename.empty() ? std::string("CAR") : (*p)->filename) + ": " + summary.err().message));
+    for (auto& c : summary->roots)
+      if (std::find(roots.begin(), roots.end(), c) == roots.end())
+        roots.push_back(c);
+    blocks += summary->blocks;
+    bytes += summary->bytes;
+  }
+  // Pin each root on its own: a root whose DAG is incomplete reports its error, as Kubo does,
+  // without failing the others.
+  std::vector<json> lines;
+  if (auto s = (*session)->commit({}, false, ""); !s)
+    return send_error(w, s.err());
+  if (*pin_roots)
+    for (auto& c : roots) {
+      json line{{"Root", {{"Cid", {{"/", c.str()}}}, {"PinErrorMsg", ""}}}};
+      if (auto s = node_.pin_add(c, pin_type::recursive, ""); !s)
+        line["Root"]["PinErrorMsg"] = s.err().message;
+      lines.push_back(std::move(line));
+    }
+  begin_value_stream(w);
+  for (auto& l : lines)
+    if (!write_line(w, l))
+      return;
+  if (*stats)
+    write_line(w, json{{"Stats", {{"BlockCount", blocks}, {"BlockBytesCount", bytes}}}});
   w.finish();
 }
 
