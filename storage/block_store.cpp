@@ -169,8 +169,7 @@ result<std::vector<stored_pin>> load_pins(const lmdb::txn& t, MDB_dbi pins) {
   return out;
 }
 
-// Every multihash reachable from recursive pins plus directly pinned blocks.`deep` false skips
-// walking the recursive DAGs (roots only).
+// Every multihash reachable from recursive pins plus directly pinned blocks.
 result<std::unordered_set<std::string>> mark_pinned(const lmdb::txn& t, MDB_dbi blocks,
                                                     const std::vector<stored_pin>& pins) {
   std::unordered_set<std::string> seen;
