@@ -1,0 +1,192 @@
+#include "storage/lmdb_env.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace mantle::lmdb {
+
+error to_error(int rc, const std::string& what) {
+  if (rc == MDB_MAP_FULL || rc == ENOSPC) {
+    std::string why = rc == MDB_MAP_FULL ? "the storage limit (LMDB map size) is reached"
+                                         : "the disk is full";
+    return make_error(errc::storage_full,
+                      what + ": " + why +
+                        "; raise --storage-max, run garbage collection (repo gc) after unpinning "
+                        "content, or free disk space");
+  }
+  if (rc == MDB_BAD_VALSIZE)
+    return make_error(errc::invalid_input, what + ": key too long or empty (" + mdb_strerror(rc) + ")");
+  return make_error(errc::io_error, what + ": " + mdb_strerror(rc));
+}
+
+// ---- env ----
+
+result<std::unique_ptr<env>> env::open(const std::string& path, const env_options& opt) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec)
+    return make_error(errc::io_error, "cannot create storage directory " + path + ": " + ec.message());
+  MDB_env* e = nullptr;
+  int rc = mdb_env_create(&e);
+  if (rc)
+    return to_error(rc, "mdb_env_create");
+  // Owns `e` from here so every early return closes it.
+  std::unique_ptr<env> out(new env(e, path));
+  if ((rc = mdb_env_set_maxdbs(e, opt.max_dbs)))
+    return to_error(rc, "mdb_env_set_maxdbs");
+  if ((rc = mdb_env_set_maxreaders(e, opt.max_readers)))
+    return to_error(rc, "mdb_env_set_maxreaders");
+  if ((rc = mdb_env_set_mapsize(e, opt.map_size)))
+    return to_error(rc, "mdb_env_set_mapsize(" + std::to_string(opt.map_size) + ")");
+  // MDB_NOTLS: read transactions are not bound to the thread that opened them, so any thread
+  // (and a reader handed between threads) can read without reader-slot clashes.
+  rc = mdb_env_open(e, path.c_str(), opt.flags | MDB_NOTLS, 0644);
+  if (rc)
+    return to_error(rc, "cannot open LMDB environment in " + path);
+  return out;
+}
+
+env::~env() {
+  if (env_)
+    mdb_env_close(env_);
+}
+
+status env::sync(bool force) {
+  int rc = mdb_env_sync(env_, force ? 1 : 0);
+  if (rc)
+    return to_error(rc, "mdb_env_sync on " + path_);
+  return {};
+}
+
+uint64_t env::map_size() const {
+  MDB_envinfo info;
+  if (mdb_env_info(env_, &info))
+    return 0;
+  return info.me_mapsize;
+}
+
+uint64_t env::file_size() const {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(std::filesystem::path(path_) / "data.mdb", ec);
+  return ec ? 0 : static_cast<uint64_t>(n);
+}
+
+// ---- txn ----
+
+result<txn> txn::begin(const env& e, bool read_only) {
+  MDB_txn* t = nullptr;
+  int rc = mdb_txn_begin(e.get(), nullptr, read_only ? MDB_RDONLY : 0, &t);
+  if (rc)
+    return to_error(rc, read_only ? "cannot begin read transaction" : "cannot begin write transaction");
+  return txn(t);
+}
+
+txn& txn::operator=(txn&& o) noexcept {
+  if (this != &o) {
+    abort();
+    t_ = o.t_;
+    o.t_ = nullptr;
+  }
+  return *this;
+}
+
+status txn::commit() {
+  if (!t_)
+    return make_error(errc::internal, "commit of a finished transaction");
+  int rc = mdb_txn_commit(t_);
+  t_ = nullptr; // LMDB frees the handle whether or not the commit succeeded
+  if (rc)
+    return to_error(rc, "commit");
+  return {};
+}
+
+void txn::abort() {
+  if (t_) {
+    mdb_txn_abort(t_);
+    t_ = nullptr;
+  }
+}
+
+result<MDB_dbi> txn::open_db(const char* name, bool create) {
+  MDB_dbi dbi;
+  int rc = mdb_dbi_open(t_, name, create ? MDB_CREATE : 0, &dbi);
+  if (rc)
+    return to_error(rc, std::string("cannot open database '") + name + "'");
+  return dbi;
+}
+
+result<std::optional<std::string_view>> txn::get(MDB_dbi db, std::string_view key) const {
+  MDB_val k = to_val(key), v;
+  int rc = mdb_get(t_, db, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return std::optional<std::string_view>{};
+  if (rc)
+    return to_error(rc, "read");
+  return std::optional<std::string_view>{std::string_view(static_cast<const char*>(v.mv_data), v.mv_size)};
+}
+
+result<bool> txn::put(MDB_dbi db, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = to_val(key), v = to_val(value);
+  int rc = mdb_put(t_, db, &k, &v, flags);
+  if (rc == MDB_KEYEXIST && (flags & MDB_NOOVERWRITE))
+    return false;
+  if (rc)
+    return to_error(rc, "write");
+  return true;
+}
+
+result<bool> txn::del(MDB_dbi db, std::string_view key) {
+  MDB_val k = to_val(key);
+  int rc = mdb_del(t_, db, &k, nullptr);
+  if (rc == MDB_NOTFOUND)
+    return false;
+  if (rc)
+    return to_error(rc, "delete");
+  return true;
+}
+
+// ---- cursor ----
+
+result<cursor> cursor::open(const txn& t, MDB_dbi db) {
+  MDB_cursor* c = nullptr;
+  int rc = mdb_cursor_open(t.get(), db, &c);
+  if (rc)
+    return to_error(rc, "mdb_cursor_open");
+  return cursor(c);
+}
+
+cursor::~cursor() {
+  if (c_)
+    mdb_cursor_close(c_);
+}
+
+result<bool> cursor::step(MDB_cursor_op op, const MDB_val* start) {
+  if (start)
+    k_ = *start;
+  int rc = mdb_cursor_get(c_, &k_, &v_, op);
+  if (rc == MDB_NOTFOUND)
+    return false;
+  if (rc)
+    return to_error(rc, "cursor read");
+  return true;
+}
+
+result<bool> cursor::seek(std::string_view key) {
+  if (key.empty())
+    return step(MDB_FIRST, nullptr);
+  MDB_val k = to_val(key);
+  return step(MDB_SET_RANGE, &k);
+}
+
+result<bool> cursor::next() { return step(MDB_NEXT, nullptr); }
+
+status cursor::del() {
+  int rc = mdb_cursor_del(c_, 0);
+  if (rc)
+    return to_error(rc, "cursor delete");
+  return {};
+}
+
+} // namespace mantle::lmdb
