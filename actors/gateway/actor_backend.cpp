@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 
 // Sends one request and waits for its single reply.
 template <class T, class... Ts>
-result<T> ask(caf::actor_system& sys, const actor_resolver& resolve, caf::duration timeout,
+result<T> ask(caf::actor_system& sys, const actor_resolver& resolve, std::chrono::seconds timeout,
               Ts&&... xs) {
   auto dest = resolve();
   if (!dest)
