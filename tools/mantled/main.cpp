@@ -7,6 +7,7 @@
 #include "actors/block_store/block_store_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
 #include "actors/node/node.hpp"
+#include "config/log.hpp"
 #include "config/version.hpp"
 #include "storage/block_store.hpp"
 
@@ -25,6 +26,9 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
     throw std::runtime_error("cannot open the block store in " + env.options.data_dir + ": " +
                              opened.err().message);
   std::shared_ptr<block_store> store = std::move(*opened);
+  if (auto n = store->recovered_blocks(); n > 0)
+    log::warning("mantled", "removed " + std::to_string(n) +
+                           " blocks of adds interrupted by a crash (their roots were never pinned)");
 
   rpc_front_config rpc;
   rpc.address = env.options.rpc_addr.str();
