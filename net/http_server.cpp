@@ -162,6 +162,9 @@ void serve_connection(std::shared_ptr<http_server::state> st, tcp::socket sock,
     if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
   boost::beast::flat_buffer buf;
+  // Beast reads at most the buffer's free capacity per recv (512 bytes minimum): without room
+  // up front an upload arrives in ~2 KiB syscalls and tops out near 200 MB/s.
+  buf.reserve(1 << 20);
   socket_sink sink(sock);
   while (!st->stopping) {
     http::request_parser<http::buffer_body> parser;

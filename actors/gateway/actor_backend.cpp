@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include <future>
+#include <thread>
 
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
@@ -12,19 +13,37 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Sends one request and waits for its single reply.
+// Sends one request and waits for its single reply. While the store is being restarted by
+// its supervisor the registry may be empty or still hold the dead incarnation for a moment:
+// such requests are retried for up to two seconds instead of failing the HTTP call.
 template <class T, class... Ts>
 result<T> ask(caf::actor_system& sys, const actor_resolver& resolve, std::chrono::seconds timeout,
               Ts&&... xs) {
-  auto dest = resolve();
-  if (!dest)
-    return make_error(errc::unavailable, "the block store is not running (restarting?)");
+  constexpr int max_attempts = 100;
+  constexpr auto pause = std::chrono::milliseconds(20);
   caf::scoped_actor self{sys};
-  std::optional<result<T>> out;
-  self->request(dest, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& v) { out.emplace(std::move(v)); },
-             [&](caf::error& e) { out.emplace(from_caf(e)); });
-  return std::move(*out);
+  for (int attempt = 1;; ++attempt) {
+    auto dest = resolve();
+    if (!dest) {
+      if (attempt >= max_attempts)
+        return make_error(errc::unavailable, "the block store is not running");
+      std::this_thread::sleep_for(pause);
+      continue;
+    }
+    std::optional<result<T>> out;
+    bool receiver_down = false;
+    self->request(dest, timeout, xs...)
+      .receive([&](T& v) { out.emplace(std::move(v)); },
+               [&](caf::error& e) {
+                 receiver_down = e == caf::sec::request_receiver_down;
+                 out.emplace(from_caf(e));
+               });
+    if (receiver_down && attempt < max_attempts) {
+      std::this_thread::sleep_for(pause);
+      continue;
+    }
+    return std::move(*out);
+  }
 }
 
 constexpr auto short_timeout = std::chrono::seconds(60);

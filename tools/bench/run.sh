@@ -39,21 +39,24 @@ for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && break; 
 add() { # $1 = query
   local t0 t1
   t0=$(now)
-  curl -sf -X POST -H "Content-Type: application/octet-stream" -F "file=@$work/file" "$api/add?$1" > "$work/add.out"
+  curl -sf -X POST -F "file=@$work/file" "$api/add?$1" > "$work/add.out"
   t1=$(now)
   rate "$size" "$t0" "$t1"
 }
-v1=$(add "cid-version=1&quiet=true"); v1cid=$(tail -1 "$work/add.out")
-v0=$(add "quiet=true"); v0cid=$(tail -1 "$work/add.out")
+cid_of() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["Hash"])' "$1"; }
+v1=$(add "cid-version=1"); v1cid=$(cid_of "$work/add.out")
+v0=$(add ""); v0cid=$(cid_of "$work/add.out")
 echo "add v1 raw leaves (RPC):        $v1 GB/s   $v1cid"
 echo "add v0 defaults (RPC):          $v0 GB/s   $v0cid"
-hash=$(python3 -c "import json; print(json.loads('''$(tail -1 "$work/add.out")''')['Hash'])")
-t0=$(now); curl -sf -X POST "$api/cat?arg=$hash" -o /dev/null; t1=$(now)
+if [ -s "$work/js.out" ]; then
+  [ "$(cat "$work/js.out")" = "$v1cid" ] && echo "JS importer and mantled agree on the v1 CID" || echo "MISMATCH: JS importer says $(cat "$work/js.out")"
+fi
+t0=$(now); curl -sf -X POST "$api/cat?arg=$v0cid" -o /dev/null; t1=$(now)
 cat_rate=$(rate "$size" "$t0" "$t1")
 echo "cat (RPC):                      $cat_rate GB/s"
 
 echo "adding $big bytes streamed, sampling mantled's RSS"
-( "$build/bench_randgen" "$big" 7 | curl -sf -X POST -F "file=@-" "$api/add?cid-version=1&quiet=true&pin=false" > "$work/big.out" ) &
+( "$build/bench_randgen" "$big" 7 | curl -sf -X POST -F "file=@-" "$api/add?cid-version=1&pin=false" > "$work/big.out" ) &
 cpid=$!
 peak=0; samples=()
 while kill -0 $cpid 2>/dev/null; do
