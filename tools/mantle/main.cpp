@@ -229,8 +229,8 @@ int run(const cli::invocation& inv) {
       for (auto& o : j.value("Objects", json::array()))
         for (auto& l : o.value("Links", json::array())) {
           std::string name = l.value("Name", "");
-          if (l.value("Type", 0) == 1) name += "/";
-          std::cout << l.value("Hash", "") << " " << l.value("Size", 0) << " " << name << "\n";
+          if (l.value("Type", uint64_t{0}) == 1) name += "/";
+          std::cout << l.value("Hash", "") << " " << l.value("Size", uint64_t{0}) << " " << name << "\n";
         }
       return status::success();
     });
@@ -289,15 +289,15 @@ int run(const cli::invocation& inv) {
     if (st.ok()) {
       auto j = s.single();
       if (!j.ok()) return fail(j.err().message);
-      std::cout << "Key: " << j->value("Key", "") << "\nSize: " << j->value("Size", 0) << "\n";
+      std::cout << "Key: " << j->value("Key", "") << "\nSize: " << j->value("Size", uint64_t{0}) << "\n";
     }
   } else if (cmd == "repo stat") {
     st = s.start("repo/stat", q, nullptr);
     if (st.ok()) {
       auto j = s.single();
       if (!j.ok()) return fail(j.err().message);
-      std::cout << "NumObjects: " << j->value("NumObjects", 0) << "\nRepoSize:   " << j->value("RepoSize", 0)
-                << "\nStorageMax: " << j->value("StorageMax", 0) << "\nRepoPath:   " << j->value("RepoPath", "")
+      std::cout << "NumObjects: " << j->value("NumObjects", uint64_t{0}) << "\nRepoSize:   " << j->value("RepoSize", uint64_t{0})
+                << "\nStorageMax: " << j->value("StorageMax", uint64_t{0}) << "\nRepoPath:   " << j->value("RepoPath", "")
                 << "\nVersion:    " << j->value("Version", "") << "\n";
     }
   } else if (cmd == "repo gc") {
