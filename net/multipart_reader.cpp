@@ -155,7 +155,7 @@ status multipart_reader::parse_headers(std::string_view block) {
 // One state transition over buf_[pos_..]; sets progressed if it consumed input.
 status multipart_reader::step(bool& progressed) {
   progressed = false;
-  std::string_view in(buf_);
+  std::string_view in = src_;
   in.remove_prefix(pos_);
   switch (state_) {
   case st::preamble: {
@@ -259,7 +259,7 @@ status multipart_reader::step(bool& progressed) {
     return status::success();
   }
   case st::epilogue:
-    pos_ = buf_.size();
+    pos_ = src_.size();
     return status::success();
   case st::failed:
     return err_;
@@ -270,16 +270,34 @@ status multipart_reader::step(bool& progressed) {
 status multipart_reader::feed(std::string_view data) {
   if (state_ == st::failed) return err_;
   if (state_ == st::epilogue) return status::success();
-  buf_.append(data.data(), data.size());
+  // Parse straight from the caller's bytes when nothing is carried over (the common case in a
+  // large part): only a possible partial delimiter at the end gets copied.
+  bool direct = pos_ == buf_.size();
+  if (direct) {
+    buf_.clear();
+    pos_ = 0;
+    src_ = data;
+  } else {
+    buf_.append(data.data(), data.size());
+    src_ = buf_;
+  }
+  status result = status::success();
   for (;;) {
     bool progressed = false;
     auto s = step(progressed);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      result = s;
+      break;
+    }
     if (!progressed || state_ == st::epilogue) break;
   }
-  buf_.erase(0, pos_);
+  if (direct)
+    buf_.assign(src_.substr(std::min(pos_, src_.size())));
+  else
+    buf_.erase(0, std::min(pos_, buf_.size()));
   pos_ = 0;
-  return status::success();
+  src_ = buf_;
+  return result;
 }
 
 status multipart_reader::finish() {

@@ -64,7 +64,8 @@ private:
   multipart_callbacks cb_;
   multipart_limits lim_;
   std::string buf_; // bytes not consumed yet (always smaller than a delimiter while in body)
-  size_t pos_ = 0;  // consumed prefix of buf_
+  std::string_view src_; // what step() parses: buf_, or the caller's bytes (zero-copy)
+  size_t pos_ = 0;  // consumed prefix of src_
   st state_ = st::preamble;
   size_t parts_ = 0;
   size_t preamble_seen_ = 0;
