@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -76,14 +77,29 @@ struct small_dag {
   std::vector<block> all() const { return {a, b, c, mid, root}; }
 };
 
-uint64_t vm_hwm_kib() {
+uint64_t proc_status_kib(const std::string& field) {
   std::ifstream f("/proc/self/status");
   std::string line;
   while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::strtoull(line.c_str() + 6, nullptr, 10);
+    if (line.rfind(field + ":", 0) == 0)
+      return std::strtoull(line.c_str() + field.size() + 1, nullptr, 10);
   return 0;
 }
+// Resident KiB of the LMDB map (pages the process touched through the mmap).
+uint64_t map_rss_kib() {
+  std::ifstream f("/proc/self/smaps");
+  std::string line;
+  bool in_map = false;
+  uint64_t kib = 0;
+  while (std::getline(f, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < 16)
+      in_map = line.find("data.mdb") != std::string::npos;
+    else if (in_map && line.rfind("Rss:", 0) == 0)
+      kib += std::strtoull(line.c_str() + 4, nullptr, 10);
+  }
+  return kib;
+}
+uint64_t vm_hwm_kib() { return proc_status_kib("VmHWM"); }
 
 } // namespace
 
@@ -454,7 +470,10 @@ TEST_CASE("put_batch throughput and peak RSS", "[slow][bench][storage][block_sto
   auto s = open_store(d, o);
   const char* env_gib = std::getenv("MANTLE_BENCH_GIB");
   const uint64_t total = (env_gib ? std::strtoull(env_gib, nullptr, 10) : 4) << 30;
-  for (size_t block_size : {size_t(256) << 10, size_t(1) << 20}) {
+  std::vector<size_t> sizes{size_t(256) << 10, size_t(1) << 20};
+  if (const char* kib = std::getenv("MANTLE_BENCH_KIB"))
+    sizes = {size_t(std::strtoull(kib, nullptr, 10)) << 10};
+  for (size_t block_size : sizes) {
     const size_t per_batch = (32u << 20) / block_size;
     std::string pattern(block_size, '\0');
     for (size_t i = 0; i < pattern.size(); ++i)
@@ -477,9 +496,13 @@ TEST_CASE("put_batch throughput and peak RSS", "[slow][bench][storage][block_sto
     REQUIRE(s->sync());
     double sync_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double gbps = written / seconds / 1e9;
-    std::printf("put_batch %zu KiB blocks: %.2f GB in %.2f s = %.2f GB/s (final sync %.2f s), VmHWM %llu MiB\n",
+    std::printf("put_batch %zu KiB blocks: %.2f GB in %.2f s = %.2f GB/s (final sync %.2f s), "
+                "VmHWM %llu MiB, RssAnon %llu MiB, RssFile %llu MiB (LMDB map %llu MiB)\n",
                 block_size >> 10, written / 1e9, seconds, gbps, sync_s,
-                static_cast<unsigned long long>(vm_hwm_kib() >> 10));
+                static_cast<unsigned long long>(vm_hwm_kib() >> 10),
+                static_cast<unsigned long long>(proc_status_kib("RssAnon") >> 10),
+                static_cast<unsigned long long>(proc_status_kib("RssFile") >> 10),
+                static_cast<unsigned long long>(map_rss_kib() >> 10));
     CHECK(gbps > 1.5);
   }
   CHECK(vm_hwm_kib() < 300 * 1024);
