@@ -187,7 +187,7 @@ result<std::unordered_set<std::string>> mark_pinned(const lmdb::txn& t, MDB_dbi 
 }
 
 // How much block data may pass through the map before its pages are released from our RSS.
-constexpr uint64_t release_every = 64ull << 20;
+constexpr uint64_t release_every = 16ull << 20;
 
 void tune_malloc_once() {
   static std::once_flag once;

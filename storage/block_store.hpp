@@ -66,7 +66,9 @@ public:
   ~block_store() override;
 
   // block_sink. put() buffers and verifies nothing (callers hash); flush() commits the buffer
-  // in one write transaction. Blocks put while a session is open belong to the newest one.
+  // in one write transaction; if that fails (e.g. storage_full) the buffered blocks are dropped
+  // and the error returned, so a caller never retries into the same wall forever.
+  // Blocks put while a session is open belong to the newest one.
   status put(block b) override;
   status flush() override;
 
