@@ -310,6 +310,7 @@ status block_store::recover_sessions() {
   }
   if (!more)
     return more.err();
+  cur->close();
   auto w = write_counters(*t, db_->meta, *cnt);
   if (!w)
     return w;
@@ -714,6 +715,7 @@ result<gc_result> block_store::gc() {
   }
   if (!more)
     return more.err();
+  cur->close();
   if (auto w = write_counters(*t, db_->meta, *cnt); !w)
     return w.err();
   if (auto cm = t->commit(); !cm)
@@ -773,6 +775,7 @@ status block_store::end_session(uint64_t id) {
       return d;
   if (!more)
     return more.err();
+  cur->close();
   if (auto cm = t->commit(); !cm)
     return cm;
   std::lock_guard<std::mutex> lk2(buf_mu_);

@@ -200,9 +200,11 @@ result<cursor> cursor::open(const txn& t, MDB_dbi db) {
   return cursor(c);
 }
 
-cursor::~cursor() {
-  if (c_)
+void cursor::close() {
+  if (c_) {
     mdb_cursor_close(c_);
+    c_ = nullptr;
+  }
 }
 
 result<bool> cursor::step(MDB_cursor_op op, const MDB_val* start) {

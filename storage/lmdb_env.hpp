@@ -84,12 +84,15 @@ private:
   MDB_txn* t_ = nullptr;
 };
 
-// Forward iteration over a database, optionally from a key prefix onward.
+// Forward iteration over a database, optionally from a key prefix onward. Must be closed
+// (close() or destroyed) before its transaction commits or aborts: LMDB frees write-txn
+// cursors itself at txn end, so a later close would free twice.
 class cursor {
 public:
   static result<cursor> open(const txn& t, MDB_dbi db);
   cursor(cursor&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
-  ~cursor();
+  ~cursor() { close(); }
+  void close();
   cursor(const cursor&) = delete;
   cursor& operator=(const cursor&) = delete;
   cursor& operator=(cursor&&) = delete;

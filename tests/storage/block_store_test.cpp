@@ -439,7 +439,7 @@ TEST_CASE("pin records use a fixed array layout and reject garbage", "[storage][
 TEST_CASE("reads from other threads run alongside writes", "[storage][block_store]") {
   temp_dir d;
   auto s = open_store(d);
-  block first = raw_block("first");
+  block first = raw_block(std::string(3 << 20, 'f'));
   REQUIRE(s->put_batch({first}));
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0}, reads{0};
@@ -453,8 +453,10 @@ TEST_CASE("reads from other threads run alongside writes", "[storage][block_stor
         ++reads;
       }
     });
+  // 50 x 400 kB crosses the threshold at which the store drops its mapped pages from RSS, so
+  // readers also run across those releases.
   for (int i = 0; i < 50; ++i)
-    REQUIRE(s->put_batch({raw_block("w" + std::to_string(i)), raw_block(std::string(100000, char(i)))}));
+    REQUIRE(s->put_batch({raw_block("w" + std::to_string(i)), raw_block(std::string(400000, char(i)))}));
   stop = true;
   for (auto& t : readers)
     t.join();
