@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <malloc.h>
 #include <unordered_set>
 #include "storage/dag_pb.hpp"
 #include "storage/lmdb_env.hpp"
@@ -185,6 +186,17 @@ result<std::unordered_set<std::string>> mark_pinned(const lmdb::txn& t, MDB_dbi 
   return seen;
 }
 
+// How much block data may pass through the map before its pages are released from our RSS.
+constexpr uint64_t release_every = 16ull << 20;
+
+void tune_malloc_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); // glibc's maximum on 64-bit
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  });
+}
+
 uint64_t now_unix() {
   return static_cast<uint64_t>(
     std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -206,6 +218,8 @@ block_store::~block_store() {
 }
 
 result<std::unique_ptr<block_store>> block_store::open(const std::string& dir, const store_options& opt) {
+  if (opt.tune_malloc)
+    tune_malloc_once();
   lmdb::env_options eo;
   eo.map_size = opt.map_size;
   // No MDB_WRITEMAP: it makes dirty pages part of the process RSS. MDB_NOSYNC: block batches
@@ -296,6 +310,7 @@ status block_store::recover_sessions() {
   }
   if (!more)
     return more.err();
+  cur->close();
   auto w = write_counters(*t, db_->meta, *cnt);
   if (!w)
     return w;
@@ -347,7 +362,20 @@ status block_store::commit_blocks(const std::vector<staged>& blocks) {
   }
   if (auto w = write_counters(*t, db_->meta, *cnt); !w)
     return w;
-  return t->commit();
+  if (auto cm = t->commit(); !cm)
+    return cm;
+  uint64_t bytes = 0;
+  for (const auto& s : blocks)
+    bytes += s.b.data.size();
+  note_touched(bytes);
+  return {};
+}
+
+void block_store::note_touched(uint64_t bytes) {
+  if (touched_bytes_.fetch_add(bytes, std::memory_order_relaxed) + bytes >= release_every) {
+    touched_bytes_.store(0, std::memory_order_relaxed);
+    env_->release_mapped_pages();
+  }
 }
 
 status block_store::put(block b) {
@@ -429,7 +457,10 @@ result<std::string> block_store::get(const cid& c) {
     return v.err();
   if (!*v)
     return make_error(errc::not_found, "block " + describe_cid(c) + " is not in the store");
-  return std::string(**v);
+  std::string out(**v);
+  t->abort();
+  note_touched(out.size());
+  return out;
 }
 
 result<bool> block_store::has(const cid& c) {
@@ -684,6 +715,7 @@ result<gc_result> block_store::gc() {
   }
   if (!more)
     return more.err();
+  cur->close();
   if (auto w = write_counters(*t, db_->meta, *cnt); !w)
     return w.err();
   if (auto cm = t->commit(); !cm)
@@ -743,6 +775,7 @@ status block_store::end_session(uint64_t id) {
       return d;
   if (!more)
     return more.err();
+  cur->close();
   if (auto cm = t->commit(); !cm)
     return cm;
   std::lock_guard<std::mutex> lk2(buf_mu_);

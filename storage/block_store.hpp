@@ -10,6 +10,7 @@
 // unpin() and sync() fsync the whole file, which also makes every block committed before them
 // durable. So a durable pin always has its DAG durably present.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,10 @@ struct store_options {
   uint64_t map_size = 1ull << 40; // storage max: the LMDB map size
   // false skips the fsync after pin()/unpin() (tests, benchmarks); sync() always syncs.
   bool durable_commits = true;
+  // Raises glibc's mmap and trim thresholds (process-wide, once) so LMDB's per-transaction
+  // buffers for large values are reused instead of being mapped, faulted in and unmapped on
+  // every commit; that churn costs more than half the put_batch throughput.
+  bool tune_malloc = true;
 };
 
 struct pin_info {
@@ -61,7 +66,9 @@ public:
   ~block_store() override;
 
   // block_sink. put() buffers and verifies nothing (callers hash); flush() commits the buffer
-  // in one write transaction. Blocks put while a session is open belong to the newest one.
+  // in one write transaction; if that fails (e.g. storage_full) the buffered blocks are dropped
+  // and the error returned, so a caller never retries into the same wall forever.
+  // Blocks put while a session is open belong to the newest one.
   status put(block b) override;
   status flush() override;
 
@@ -133,6 +140,8 @@ private:
   std::set<uint64_t> sessions_;
   uint64_t next_session_ = 1;
   uint64_t recovered_ = 0;
+  std::atomic<uint64_t> touched_bytes_{0}; // written or read through the map since the last release
+  void note_touched(uint64_t bytes);
 };
 
 } // namespace mantle

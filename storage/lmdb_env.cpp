@@ -1,9 +1,15 @@
 #include "storage/lmdb_env.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 namespace mantle::lmdb {
 
@@ -45,7 +51,44 @@ result<std::unique_ptr<env>> env::open(const std::string& path, const env_option
   rc = mdb_env_open(e, path.c_str(), opt.flags | MDB_NOTLS, 0644);
   if (rc)
     return to_error(rc, "cannot open LMDB environment in " + path);
+  out->locate_map();
   return out;
+}
+
+// Finds LMDB's mapping of data.mdb by device and inode, which unlike the path text cannot be
+// confused by symlinks or relative paths. Not found (non-Linux) leaves release a no-op.
+void env::locate_map() {
+  struct stat st;
+  if (::stat((path_ + "/data.mdb").c_str(), &st) != 0)
+    return;
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    // start-end perms offset dev inode path
+    unsigned long start = 0, end = 0, offset = 0, inode = 0;
+    unsigned dev_major = 0, dev_minor = 0;
+    char perms[8] = {0};
+    if (std::sscanf(line.c_str(), "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &offset, &dev_major,
+                    &dev_minor, &inode) != 7)
+      continue;
+    if (inode == st.st_ino && offset == 0 && makedev(dev_major, dev_minor) == st.st_dev &&
+        end - start == map_size()) {
+      map_ = reinterpret_cast<char*>(start);
+      map_len_ = end - start;
+      return;
+    }
+  }
+}
+
+void env::release_mapped_pages() {
+  if (!map_)
+    return;
+  MDB_envinfo info;
+  MDB_stat st;
+  if (mdb_env_info(env_, &info) || mdb_env_stat(env_, &st))
+    return;
+  uint64_t used = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  (void)::madvise(map_, std::min<uint64_t>(used, map_len_), MADV_DONTNEED);
 }
 
 env::~env() {
@@ -157,9 +200,11 @@ result<cursor> cursor::open(const txn& t, MDB_dbi db) {
   return cursor(c);
 }
 
-cursor::~cursor() {
-  if (c_)
+void cursor::close() {
+  if (c_) {
     mdb_cursor_close(c_);
+    c_ = nullptr;
+  }
 }
 
 result<bool> cursor::step(MDB_cursor_op op, const MDB_val* start) {

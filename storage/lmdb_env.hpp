@@ -39,10 +39,19 @@ public:
   uint64_t map_size() const;
   uint64_t file_size() const; // bytes of data.mdb on disk
 
+  // Drops this process's page-table entries for the map (MADV_DONTNEED). The map is a read-only
+  // MAP_SHARED view of the file, so nothing is lost: pages stay in the page cache and a later
+  // access (also by a concurrent reader) refaults them. Without this, pages the kernel maps
+  // while LMDB writes and reads accumulate in RSS in proportion to the data written.
+  void release_mapped_pages();
+
 private:
   env(MDB_env* e, std::string p) : env_(e), path_(std::move(p)) {}
+  void locate_map();
   MDB_env* env_;
   std::string path_;
+  char* map_ = nullptr; // LMDB does not expose its map address; found in /proc/self/maps
+  uint64_t map_len_ = 0;
 };
 
 // A transaction that aborts in its destructor unless commit() succeeded.
@@ -75,12 +84,15 @@ private:
   MDB_txn* t_ = nullptr;
 };
 
-// Forward iteration over a database, optionally from a key prefix onward.
+// Forward iteration over a database, optionally from a key prefix onward. Must be closed
+// (close() or destroyed) before its transaction commits or aborts: LMDB frees write-txn
+// cursors itself at txn end, so a later close would free twice.
 class cursor {
 public:
   static result<cursor> open(const txn& t, MDB_dbi db);
   cursor(cursor&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
-  ~cursor();
+  ~cursor() { close(); }
+  void close();
   cursor(const cursor&) = delete;
   cursor& operator=(const cursor&) = delete;
   cursor& operator=(cursor&&) = delete;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -76,14 +77,29 @@ struct small_dag {
   std::vector<block> all() const { return {a, b, c, mid, root}; }
 };
 
-uint64_t vm_hwm_kib() {
+uint64_t proc_status_kib(const std::string& field) {
   std::ifstream f("/proc/self/status");
   std::string line;
   while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::strtoull(line.c_str() + 6, nullptr, 10);
+    if (line.rfind(field + ":", 0) == 0)
+      return std::strtoull(line.c_str() + field.size() + 1, nullptr, 10);
   return 0;
 }
+// Resident KiB of the LMDB map (pages the process touched through the mmap).
+uint64_t map_rss_kib() {
+  std::ifstream f("/proc/self/smaps");
+  std::string line;
+  bool in_map = false;
+  uint64_t kib = 0;
+  while (std::getline(f, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < 16)
+      in_map = line.find("data.mdb") != std::string::npos;
+    else if (in_map && line.rfind("Rss:", 0) == 0)
+      kib += std::strtoull(line.c_str() + 4, nullptr, 10);
+  }
+  return kib;
+}
+uint64_t vm_hwm_kib() { return proc_status_kib("VmHWM"); }
 
 } // namespace
 
@@ -115,7 +131,7 @@ TEST_CASE("v0 and v1 CIDs of the same bytes share one stored block", "[storage][
   CHECK(s->block_size(missing.cid).err().code == errc::not_found);
 }
 
-TEST_CASE("put buffers until flush, then persists across reopen", "[storage][block_store]") {
+TEST_CASE("put buffers until flush and persists across reopen", "[storage][block_store]") {
   temp_dir d;
   block x = raw_block("buffered x"), y = raw_block("buffered y");
   {
@@ -154,7 +170,7 @@ TEST_CASE("put flushes by itself past the buffer threshold", "[storage][block_st
   CHECK(s->stat()->num_objects >= block_store::flush_threshold / chunk.size());
 }
 
-TEST_CASE("put_batch stores many blocks, skips duplicates, keeps counters", "[storage][block_store]") {
+TEST_CASE("put_batch stores many blocks and skips duplicates with exact counters", "[storage][block_store]") {
   temp_dir d;
   auto s = open_store(d);
   std::vector<block> batch;
@@ -182,7 +198,7 @@ TEST_CASE("put_batch stores many blocks, skips duplicates, keeps counters", "[st
   CHECK(s->remove(batch[5].cid).err().code == errc::not_found);
 }
 
-TEST_CASE("pins: direct, recursive, indirect listing and unpin rules", "[storage][block_store][pin]") {
+TEST_CASE("pins list direct and recursive and indirect and follow the unpin rules", "[storage][block_store][pin]") {
   temp_dir d;
   auto s = open_store(d);
   small_dag g;
@@ -244,7 +260,7 @@ TEST_CASE("recursive pin of an incomplete DAG fails naming the missing block", "
   REQUIRE(s->pin(g.root.cid, pin_type::recursive));
 }
 
-TEST_CASE("remove refuses pinned blocks, including indirectly pinned ones", "[storage][block_store]") {
+TEST_CASE("remove refuses pinned blocks including indirectly pinned ones", "[storage][block_store]") {
   temp_dir d;
   auto s = open_store(d);
   small_dag g;
@@ -260,7 +276,7 @@ TEST_CASE("remove refuses pinned blocks, including indirectly pinned ones", "[st
   CHECK_FALSE(*s->has(other.cid));
 }
 
-TEST_CASE("gc keeps pinned DAGs, direct pins and open sessions, removes the rest", "[storage][block_store][gc]") {
+TEST_CASE("gc keeps pinned DAGs and direct pins and open sessions and removes the rest", "[storage][block_store][gc]") {
   temp_dir d;
   auto s = open_store(d);
   small_dag g;
@@ -370,7 +386,7 @@ TEST_CASE("a crash mid-add leaves nothing half-written after reopen", "[storage]
   CHECK(s->stat()->num_objects == kept.all().size() + 2);
 }
 
-TEST_CASE("corrupt pin records are errors, and gc then removes nothing", "[storage][block_store][pin]") {
+TEST_CASE("corrupt pin records are errors and gc then removes nothing", "[storage][block_store][pin]") {
   temp_dir d;
   block junk = raw_block("junk");
   block bad_key_target = raw_block("target");
@@ -401,7 +417,7 @@ TEST_CASE("corrupt pin records are errors, and gc then removes nothing", "[stora
   CHECK(s->pin(junk.cid, pin_type::direct).err().code == errc::corrupt);
 }
 
-TEST_CASE("pin records: fixed array layout, garbage is rejected", "[storage][pin]") {
+TEST_CASE("pin records use a fixed array layout and reject garbage", "[storage][pin]") {
   pin_record r{pin_type::recursive, "photos", 1700000000};
   std::string bytes = encode(r);
   CHECK(static_cast<uint8_t>(bytes[0]) == 0x93); // fixarray of 3, never a map
@@ -423,7 +439,7 @@ TEST_CASE("pin records: fixed array layout, garbage is rejected", "[storage][pin
 TEST_CASE("reads from other threads run alongside writes", "[storage][block_store]") {
   temp_dir d;
   auto s = open_store(d);
-  block first = raw_block("first");
+  block first = raw_block(std::string(3 << 20, 'f'));
   REQUIRE(s->put_batch({first}));
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0}, reads{0};
@@ -437,8 +453,10 @@ TEST_CASE("reads from other threads run alongside writes", "[storage][block_stor
         ++reads;
       }
     });
+  // 50 x 400 kB crosses the threshold at which the store drops its mapped pages from RSS, so
+  // readers also run across those releases.
   for (int i = 0; i < 50; ++i)
-    REQUIRE(s->put_batch({raw_block("w" + std::to_string(i)), raw_block(std::string(100000, char(i)))}));
+    REQUIRE(s->put_batch({raw_block("w" + std::to_string(i)), raw_block(std::string(400000, char(i)))}));
   stop = true;
   for (auto& t : readers)
     t.join();
@@ -454,12 +472,16 @@ TEST_CASE("put_batch throughput and peak RSS", "[slow][bench][storage][block_sto
   auto s = open_store(d, o);
   const char* env_gib = std::getenv("MANTLE_BENCH_GIB");
   const uint64_t total = (env_gib ? std::strtoull(env_gib, nullptr, 10) : 4) << 30;
-  for (size_t block_size : {size_t(256) << 10, size_t(1) << 20}) {
+  std::vector<size_t> sizes{size_t(256) << 10, size_t(1) << 20};
+  if (const char* kib = std::getenv("MANTLE_BENCH_KIB"))
+    sizes = {size_t(std::strtoull(kib, nullptr, 10)) << 10};
+  for (size_t block_size : sizes) {
     const size_t per_batch = (32u << 20) / block_size;
     std::string pattern(block_size, '\0');
     for (size_t i = 0; i < pattern.size(); ++i)
       pattern[i] = static_cast<char>((i * 2654435761u) >> 13);
     double seconds = 0;
+    uint64_t max_anon = 0, max_file = 0;
     uint64_t written = 0, counter = block_size;
     while (written < total) {
       std::vector<block> batch;
@@ -472,15 +494,24 @@ TEST_CASE("put_batch throughput and peak RSS", "[slow][bench][storage][block_sto
       REQUIRE(s->put_batch(std::move(batch)));
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       written += per_batch * block_size;
+      max_anon = std::max(max_anon, proc_status_kib("RssAnon"));
+      max_file = std::max(max_file, proc_status_kib("RssFile"));
     }
     auto t0 = std::chrono::steady_clock::now();
     REQUIRE(s->sync());
     double sync_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double gbps = written / seconds / 1e9;
-    std::printf("put_batch %zu KiB blocks: %.2f GB in %.2f s = %.2f GB/s (final sync %.2f s), VmHWM %llu MiB\n",
+    std::printf("put_batch %zu KiB blocks: %.2f GB in %.2f s = %.2f GB/s (final sync %.2f s), "
+                "VmHWM %llu MiB, max RssAnon %llu MiB, max RssFile %llu MiB, now LMDB map %llu MiB\n",
                 block_size >> 10, written / 1e9, seconds, gbps, sync_s,
-                static_cast<unsigned long long>(vm_hwm_kib() >> 10));
-    CHECK(gbps > 1.5);
+                static_cast<unsigned long long>(vm_hwm_kib() >> 10),
+                static_cast<unsigned long long>(max_anon >> 10),
+                static_cast<unsigned long long>(max_file >> 10),
+                static_cast<unsigned long long>(map_rss_kib() >> 10));
+    // The floor is the page cache: on a VM whose fresh-file writes run at ~0.35 GB/s (dd) this
+    // cannot reach the target, so slow hosts may lower it with MANTLE_BENCH_MIN_GBPS.
+    const char* min_env = std::getenv("MANTLE_BENCH_MIN_GBPS");
+    CHECK(gbps > (min_env ? std::strtod(min_env, nullptr) : 1.5));
   }
   CHECK(vm_hwm_kib() < 300 * 1024);
 }
