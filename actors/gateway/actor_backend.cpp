@@ -146,8 +146,10 @@ private:
 
 class actor_backend final : public node_backend {
 public:
-  actor_backend(caf::actor_system& sys, actor_resolver resolve, peer_info id)
-    : sys_(sys), resolve_(std::move(resolve)), source_(sys, resolve_), id_(std::move(id)) {}
+  actor_backend(caf::actor_system& sys, actor_resolver resolve, peer_info id,
+                std::shared_ptr<block_store> local)
+    : sys_(sys), resolve_(std::move(resolve)), source_(sys, resolve_), id_(std::move(id)),
+      local_(std::move(local)) {}
 
   result<std::unique_ptr<add_session>> begin_add() override {
     auto id = ask<uint64_t>(sys_, resolve_, short_timeout, sess_open_atom::value);
@@ -155,11 +157,19 @@ public:
       return id.err();
     return std::unique_ptr<add_session>(std::make_unique<actor_add_session>(sys_, resolve_, *id));
   }
-  block_source& blocks() override { return source_; }
+  block_source& blocks() override {
+    if (local_)
+      return *local_;
+    return source_;
+  }
   result<bool> has_block(const cid& c) override {
+    if (local_)
+      return local_->has(c);
     return ask<bool>(sys_, resolve_, short_timeout, blk_has_atom::value, c);
   }
   result<uint64_t> block_size(const cid& c) override {
+    if (local_)
+      return local_->block_size(c);
     return ask<uint64_t>(sys_, resolve_, short_timeout, blk_size_atom::value, c);
   }
   status put_block(block b) override {
@@ -208,13 +218,14 @@ private:
   actor_resolver resolve_;
   actor_source source_;
   peer_info id_;
+  std::shared_ptr<block_store> local_;
 };
 
 } // namespace
 
 std::unique_ptr<node_backend> make_actor_backend(caf::actor_system& sys, actor_resolver store,
-                                                 peer_info id) {
-  return std::make_unique<actor_backend>(sys, std::move(store), std::move(id));
+                                                 peer_info id, std::shared_ptr<block_store> local) {
+  return std::make_unique<actor_backend>(sys, std::move(store), std::move(id), std::move(local));
 }
 
 } // namespace mantle

@@ -13,7 +13,14 @@ namespace mantle {
 
 using actor_resolver = std::function<caf::actor()>;
 
+class block_store;
+
+// `local` (optional) is the block store of this process: block reads then go straight to its
+// LMDB snapshot from the calling thread (readers never block the writer, nor each other),
+// while writes, pins and GC stay serialized through the block-store actor. Without it every
+// call is a message, which is what a store in another process needs.
 std::unique_ptr<node_backend> make_actor_backend(caf::actor_system& sys, actor_resolver store,
-                                                 peer_info id);
+                                                 peer_info id,
+                                                 std::shared_ptr<block_store> local = nullptr);
 
 } // namespace mantle

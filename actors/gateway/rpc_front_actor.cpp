@@ -37,7 +37,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     return caf::actor_cast<caf::actor>(sys.registry().get(store_atom));
   };
   auto& st = self->state;
-  st.backend = make_actor_backend(sys, resolve, cfg.id);
+  st.backend = make_actor_backend(sys, resolve, cfg.id, cfg.local_store);
   st.api = std::make_unique<kubo_api>(*st.backend, rpc_info{cfg.repo_path});
   auto addr = host_port::parse(cfg.address);
   if (!addr) {

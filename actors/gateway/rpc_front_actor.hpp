@@ -4,6 +4,7 @@
 #pragma once
 #include <caf/fwd.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,12 +12,15 @@
 
 namespace mantle {
 
+class block_store;
+
 struct rpc_front_config {
   std::string address;   // "127.0.0.1:5001"
   std::string repo_path; // shown by repo/stat
   peer_info id;
   std::string store_name; // registry name of the block store
   std::vector<std::string> allowed_origins; // empty: Kubo's defaults (same origin only)
+  std::shared_ptr<block_store> local_store;  // in-process store for direct reads (optional)
 };
 
 caf::actor spawn_rpc_front(caf::actor_system& sys, rpc_front_config cfg);

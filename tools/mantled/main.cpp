@@ -38,6 +38,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   rpc.id.public_key_b64 = Botan::base64_encode(reinterpret_cast<const uint8_t*>(pk.data()), pk.size());
   rpc.id.agent_version = agent_version;
   rpc.store_name = "blocks";
+  rpc.local_store = store;
 
   std::vector<child_spec> out;
   out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
