@@ -63,6 +63,12 @@ t0=$(now); curl -sf -X POST "$api/cat?arg=$v0cid" -o /dev/null; t1=$(now)
 cat_rate=$(rate "$size" "$t0" "$t1")
 echo "cat (RPC):                      $cat_rate GB/s"
 
+# A fresh node, so VmHWM covers this add alone.
+kill $pid; wait $pid 2>/dev/null || true
+rm -rf "$work/repo"
+"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" > "$work/node.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && break; sleep 0.1; done
 echo "adding $big bytes streamed, sampling mantled's RSS"
 # A hand-framed multipart body streamed with chunked encoding (curl -F would read stdin whole).
 ( { printf -- '--XbenchX\r\nContent-Disposition: form-data; name="file"; filename="big"\r\nContent-Type: application/octet-stream\r\n\r\n'
