@@ -165,6 +165,10 @@ status add_operation::end_file() {
   file_.reset();
   if (!f)
     return f.err();
+  // Announce a file only once its blocks are committed, so "added <cid>" is never printed for
+  // something a full store refused.
+  if (auto s = sink_.flush(); !s)
+    return s;
   std::string name = file_path_.empty() ? format(f->root) : file_path_;
   if (auto s = emit_entry(name, *f); !s)
     return s;
