@@ -36,15 +36,6 @@ result<std::string> one_arg(http_request& r, const char* what) {
   return args.front();
 }
 
-const char* pin_type_name(pin_type t) {
-  switch (t) {
-    case pin_type::direct: return "direct";
-    case pin_type::recursive: return "recursive";
-    case pin_type::indirect: return "indirect";
-  }
-  return "unknown";
-}
-
 } // namespace
 
 kubo_api::kubo_api(node_backend& node, rpc_info info) : node_(node), info_(std::move(info)) {
@@ -203,46 +194,42 @@ void kubo_api::ls(http_request& r, response_writer& w) {
   send_json(w, json{{"Objects", objects}});
 }
 
-void kubo_api::pin_add(http_request& r, response_writer& w) {
+// pin/add and pin/rm: the same arguments, one action per resolved path, {"Pins":[...]} back.
+void kubo_api::pin_each(http_request& r, response_writer& w,
+                        const std::function<status(const cid&, bool recursive)>& action) {
   auto args = r.query.args();
   if (args.empty())
     return send_error(w, make_error(errc::invalid_input, "argument \"ipfs-path\" is required"));
   auto recursive = r.query.get_bool("recursive", true);
   if (!recursive)
     return send_error(w, recursive.err());
-  std::string name = r.query.get("name").value_or("");
   json pins = json::array();
   for (auto& a : args) {
     auto c = resolve(a);
     if (!c)
       return send_error(w, c.err());
-    auto s = node_.pin_add(*c, *recursive ? pin_type::recursive : pin_type::direct, name);
-    if (!s)
-      return send_error(w, make_error(s.err().code, "pin: " + s.err().message));
+    if (auto s = action(*c, *recursive); !s)
+      return send_error(w, s.err());
     pins.push_back(c->str());
   }
   send_json(w, json{{"Pins", pins}});
 }
 
+void kubo_api::pin_add(http_request& r, response_writer& w) {
+  std::string name = r.query.get("name").value_or("");
+  pin_each(r, w, [&](const cid& c, bool recursive) -> status {
+    auto s = node_.pin_add(c, recursive ? pin_type::recursive : pin_type::direct, name);
+    return s ? s : status{make_error(s.err().code, "pin: " + s.err().message)};
+  });
+}
+
 void kubo_api::pin_rm(http_request& r, response_writer& w) {
-  auto args = r.query.args();
-  if (args.empty())
-    return send_error(w, make_error(errc::invalid_input, "argument \"ipfs-path\" is required"));
-  auto recursive = r.query.get_bool("recursive", true);
-  if (!recursive)
-    return send_error(w, recursive.err());
-  json pins = json::array();
-  for (auto& a : args) {
-    auto c = resolve(a);
-    if (!c)
-      return send_error(w, c.err());
-    if (auto s = node_.pin_rm(*c, *recursive); !s) {
-      auto msg = s.err().code == errc::not_found ? "not pinned or pinned indirectly" : s.err().message;
-      return send_error(w, make_error(s.err().code, msg));
-    }
-    pins.push_back(c->str());
-  }
-  send_json(w, json{{"Pins", pins}});
+  pin_each(r, w, [&](const cid& c, bool recursive) -> status {
+    auto s = node_.pin_rm(c, recursive);
+    if (!s && s.err().code == errc::not_found)
+      return make_error(errc::not_found, c.str() + " is not pinned or pinned indirectly");
+    return s;
+  });
 }
 
 void kubo_api::pin_ls(http_request& r, response_writer& w) {
@@ -274,7 +261,7 @@ void kubo_api::pin_ls(http_request& r, response_writer& w) {
   if (!which.empty() && pins->empty())
     return send_error(w, make_error(errc::not_found, "path '" + r.query.args().front() + "' is not pinned"));
   auto entry = [&](const pin_info& p) {
-    json e{{"Type", pin_type_name(p.type)}};
+    json e{{"Type", to_string(p.type)}};
     if (!p.name.empty())
       e["Name"] = p.name;
     return e;

@@ -49,6 +49,8 @@ private:
   void repo_gc(http_request& r, response_writer& w);
 
   result<cid> resolve(const std::string& path);
+  void pin_each(http_request& r, response_writer& w,
+                const std::function<status(const cid&, bool recursive)>& action);
 
   node_backend& node_;
   rpc_info info_;
