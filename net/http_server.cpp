@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
+#include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -92,6 +93,16 @@ public:
   status write(std::string_view bytes) override {
     boost::system::error_code ec;
     asio::write(s_, asio::buffer(bytes.data(), bytes.size()), ec);
+    if (ec) return error{errc::io_error, "writing response: " + ec.message()};
+    return status::success();
+  }
+  status write_parts(const std::string_view* parts, size_t n) override {
+    std::vector<asio::const_buffer> bufs;
+    bufs.reserve(n);
+    for (size_t i = 0; i < n; ++i)
+      bufs.emplace_back(parts[i].data(), parts[i].size());
+    boost::system::error_code ec;
+    asio::write(s_, bufs, ec);
     if (ec) return error{errc::io_error, "writing response: " + ec.message()};
     return status::success();
   }

@@ -95,12 +95,11 @@ status response_writer::write(std::string_view data) {
   if (head_) return mantle::status::success();
   char size_line[32];
   int n = snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-  std::string frame;
-  frame.reserve(data.size() + n + 2);
-  frame.append(size_line, n);
-  frame.append(data.data(), data.size());
-  frame.append("\r\n");
-  return emit(frame);
+  if (failed_) return error{errc::io_error, "connection already failed"};
+  const std::string_view parts[] = {std::string_view(size_line, n), data, "\r\n"};
+  auto st = sink_.write_parts(parts, 3);
+  if (!st.ok()) failed_ = true;
+  return st;
 }
 
 status response_writer::finish() {

@@ -18,6 +18,14 @@ public:
   public:
     virtual ~byte_sink() = default;
     virtual status write(std::string_view bytes) = 0;
+    // Several pieces in one go; sockets override it with a gather write so a chunk's framing
+    // never forces a copy of its payload.
+    virtual status write_parts(const std::string_view* parts, size_t n) {
+      for (size_t i = 0; i < n; ++i)
+        if (auto s = write(parts[i]); !s)
+          return s;
+      return {};
+    }
   };
 
   response_writer(byte_sink& sink, bool keep_alive, bool head_request = false)
