@@ -96,7 +96,7 @@ public:
 private:
   // Double buffering: the next batch is filled (hashing goes on) while the store writes the
   // previous one; at most one batch is in flight so memory stays bounded.
-  static constexpr size_t batch_bytes = 16 << 20;
+  static constexpr size_t batch_bytes = 8 << 20;
 
   status wait_inflight() {
     if (!inflight_.valid())
