@@ -74,6 +74,7 @@ const std::vector<option_info>& schema() {
     {"restart-window", value_kind::duration, "10s", "sliding window for --restart-limit (ms, s, m, h)"},
     {"log-level", value_kind::log_level, "info", "error, warning, info, debug or trace"},
     {"threads", value_kind::count, "0", "actor scheduler threads; 0 means one per CPU core"},
+    {"fault-injection", value_kind::count, "0", "1 enables POST /api/v0/mantle/diag/fault?arg=<child> (supervision drills, tests); keep 0 in production"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -329,6 +330,11 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!n)
       return fail(n.err());
     o.threads = *n;
+  } else if (name == "fault-injection") {
+    auto n = parse_count(v.text, 1);
+    if (!n)
+      return fail(n.err());
+    o.fault_injection = *n == 1;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }

@@ -29,6 +29,7 @@ struct node_options {
   std::chrono::milliseconds restart_window{10000};
   log::level log_level = log::level::info;
   uint32_t threads = 0; // CAF scheduler threads; 0 = one per core
+  bool fault_injection = false; // exposes mantle/diag/fault for supervision drills
   std::string config_file; // the file the values came from; empty when none was given
 };
 

@@ -10,7 +10,11 @@
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
 #include "net/http_server.hpp"
+#include "actors/supervisor/supervisor_actor.hpp"
 #include "net/kubo_api.hpp"
+#include "net/kubo_rpc.hpp"
+
+#include <nlohmann/json.hpp>
 #include "net/router.hpp"
 
 namespace mantle {
@@ -50,6 +54,26 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   st.routes = std::make_unique<router>(policy);
   for (auto& cmd : st.api->commands())
     st.routes->add_rpc(cmd, *st.api->find(cmd));
+  if (cfg.fault_injection) {
+    // Makes a supervised child throw, as a bug would: the supervisor restarts it, and past the
+    // restart limit the node stops with exit code 1. Off unless --fault-injection 1.
+    st.routes->add_rpc("mantle/diag/fault", [&sys](http_request& r, response_writer& w) -> void {
+      auto args = r.query.args();
+      if (args.size() != 1 || !valid_child_name(args.front())) {
+        kubo::send_error(w, make_error(errc::invalid_input, "argument \"child\" (a supervised actor's name) is required"));
+        return;
+      }
+      auto target = caf::actor_cast<caf::actor>(sys.registry().get(caf::atom_from_string(args.front())));
+      if (!target) {
+        kubo::send_error(w, make_error(errc::not_found, "no running child named '" + args.front() + "'"));
+        return;
+      }
+      caf::anon_send(target, fault_atom::value);
+      log::warning("rpc", "fault injected into '" + args.front() + "' on request from " + r.remote);
+      kubo::send_json(w, nlohmann::json{{"Child", args.front()}, {"Fault", "sent"}});
+    });
+    log::warning("rpc", "fault injection is enabled (mantle/diag/fault)");
+  }
   auto* routes = st.routes.get();
   st.server = std::make_unique<http_server>(
     [routes](http_request& req, response_writer& w) { routes->handle(req, w); });

@@ -21,6 +21,7 @@ struct rpc_front_config {
   std::string store_name; // registry name of the block store
   std::vector<std::string> allowed_origins; // empty: Kubo's defaults (same origin only)
   std::shared_ptr<block_store> local_store;  // in-process store for direct reads (optional)
+  bool fault_injection = false;              // mantle/diag/fault route for supervision drills
 };
 
 caf::actor spawn_rpc_front(caf::actor_system& sys, rpc_front_config cfg);

@@ -39,6 +39,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   rpc.id.agent_version = agent_version;
   rpc.store_name = "blocks";
   rpc.local_store = store;
+  rpc.fault_injection = env.options.fault_injection;
 
   std::vector<child_spec> out;
   out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
