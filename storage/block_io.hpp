@@ -2,6 +2,7 @@
 // block_sink, the exporter and CAR writer read from a block_source. The LMDB store, an actor
 // client and an in-memory map all implement them, so the codecs never know which.
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 #include "storage/cid.hpp"
@@ -27,6 +28,14 @@ public:
   virtual ~block_source() = default;
   // errc::not_found when the block is not here.
   virtual result<std::string> get(const cid& c) = 0;
+  // Hands the block's bytes to `fn` without copying them out where the source can (LMDB: a
+  // view into its read snapshot, valid only during the call). Streaming readers use it.
+  virtual status read(const cid& c, const std::function<status(std::string_view)>& fn) {
+    auto b = get(c);
+    if (!b)
+      return b.err();
+    return fn(*b);
+  }
 };
 
 } // namespace mantle

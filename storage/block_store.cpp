@@ -453,6 +453,27 @@ std::optional<uint64_t> block_store::buffered_size(const std::string& mh) {
   return std::nullopt;
 }
 
+status block_store::read(const cid& c, const std::function<status(std::string_view)>& fn) {
+  if (auto st = check_key(c); !st)
+    return st;
+  if (auto id = identity_data(c.mh))
+    return fn(*id);
+  if (auto b = buffered(c.mh))
+    return fn(*b);
+  auto t = lmdb::txn::begin(*env_, true);
+  if (!t)
+    return t.err();
+  auto v = t->get(db_->blocks, c.mh);
+  if (!v)
+    return v.err();
+  if (!*v)
+    return make_error(errc::not_found, "block " + describe_cid(c) + " is not in the store");
+  auto s = fn(**v);
+  t->abort();
+  note_touched((*v)->size());
+  return s;
+}
+
 result<std::string> block_store::get(const cid& c) {
   if (auto st = check_key(c); !st)
     return st.err();

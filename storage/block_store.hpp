@@ -80,6 +80,8 @@ public:
 
   // block_source. Looks up by multihash; buffered (unflushed) blocks are visible too.
   result<std::string> get(const cid& c) override;
+  // Zero-copy: `fn` sees the bytes inside a read transaction (keep it short).
+  status read(const cid& c, const std::function<status(std::string_view)>& fn) override;
   result<bool> has(const cid& c);
   result<uint64_t> block_size(const cid& c);
 

@@ -33,6 +33,11 @@ struct loaded {
   unixfs::data fs;
 };
 
+bool is_identity(const cid& c) {
+  auto mh = multihash::parse(c.mh);
+  return mh && mh->code == multihash::identity;
+}
+
 result<std::string> fetch(block_source& src, const cid& c) {
   // Identity CIDs carry their bytes inline; no store holds them.
   auto mh = multihash::parse(c.mh);
@@ -164,8 +169,22 @@ status emit_range(block_source& src, const loaded& node, uint64_t start, uint64_
   for (size_t i = 0; i < node.pb.links.size() && pos < end; ++i) {
     uint64_t bs = node.fs.blocksizes[i];
     uint64_t child_end = pos + bs;
-    if (child_end > start && bs > 0) {
-      auto child = load_file(src, node.pb.links[i].target, "file node " + node.id.str());
+    const cid& target = node.pb.links[i].target;
+    if (child_end > start && bs > 0 && target.codec == codec::raw && !is_identity(target)) {
+      // A raw leaf is file bytes as stored: stream them without copying the block out.
+      uint64_t from = start > pos ? start - pos : 0;
+      uint64_t to = std::min(end, child_end) - pos;
+      auto s = src.read(target, [&](std::string_view bytes) -> status {
+        if (bytes.size() != bs)
+          return make_error(errc::corrupt, "file node " + node.id.str() + " lists blocksize " +
+                                             std::to_string(bs) + " for " + target.str() +
+                                             ", which holds " + std::to_string(bytes.size()) + " bytes");
+        return out(bytes.substr(from, to - from));
+      });
+      if (!s)
+        return s;
+    } else if (child_end > start && bs > 0) {
+      auto child = load_file(src, target, "file node " + node.id.str());
       if (!child)
         return child.err();
       if (child->size != bs)
