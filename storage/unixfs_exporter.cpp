@@ -6,6 +6,7 @@
 #include "storage/dag_pb.hpp"
 #include "storage/multihash.hpp"
 #include "storage/murmur3.hpp"
+#include "storage/protobuf.hpp"
 #include "storage/unixfs_pb.hpp"
 
 namespace mantle::unixfs {
@@ -151,6 +152,34 @@ result<file_node> load_file(block_source& src, const cid& c, const std::string& 
   return file_node{std::move(*l), *size};
 }
 
+// The file bytes of a link-less dag-pb UnixFS leaf (Type file or raw, Data, filesize that
+// agrees) as a view into `bytes`; nullopt for anything else, which then gets the full decode.
+std::optional<std::string_view> leaf_payload(std::string_view bytes) {
+  std::string_view in = bytes;
+  auto f = pb::read_field(in, "dag-pb node");
+  if (!f || f->number != 1 || f->type != pb::length_delimited || !in.empty())
+    return std::nullopt;
+  std::string_view fs = f->bytes;
+  std::optional<uint64_t> type, filesize;
+  std::string_view payload;
+  while (!fs.empty()) {
+    auto g = pb::read_field(fs, "UnixFS data");
+    if (!g)
+      return std::nullopt;
+    if (g->number == 1 && g->type == pb::varint_type)
+      type = g->value;
+    else if (g->number == 2 && g->type == pb::length_delimited)
+      payload = g->bytes;
+    else if (g->number == 3 && g->type == pb::varint_type)
+      filesize = g->value;
+    else
+      return std::nullopt; // blocksizes, mode, mtime ...: not a plain leaf
+  }
+  if (!type || (*type != 2 && *type != 0) || (filesize && *filesize != payload.size()))
+    return std::nullopt;
+  return payload;
+}
+
 status emit_range(block_source& src, const loaded& node, uint64_t start, uint64_t end,
                   unsigned depth, const write_fn& out) {
   if (depth > max_depth)
@@ -170,29 +199,59 @@ status emit_range(block_source& src, const loaded& node, uint64_t start, uint64_
     uint64_t bs = node.fs.blocksizes[i];
     uint64_t child_end = pos + bs;
     const cid& target = node.pb.links[i].target;
-    if (child_end > start && bs > 0 && target.codec == codec::raw && !is_identity(target)) {
-      // A raw leaf is file bytes as stored: stream them without copying the block out.
-      uint64_t from = start > pos ? start - pos : 0;
-      uint64_t to = std::min(end, child_end) - pos;
+    if (child_end <= start || bs == 0) {
+      pos = child_end;
+      continue;
+    }
+    uint64_t from = start > pos ? start - pos : 0;
+    uint64_t to = std::min(end, child_end) - pos;
+    auto wrong_size = [&](uint64_t holds) {
+      return make_error(errc::corrupt, "file node " + node.id.str() + " lists blocksize " +
+                                         std::to_string(bs) + " for " + target.str() +
+                                         ", which holds " + std::to_string(holds) + " bytes");
+    };
+    // Leaves (raw, or link-less dag-pb UnixFS) stream straight from the source's bytes
+    // without a copy; anything else, or a leaf that does not parse cleanly, takes the full path.
+    bool leaf_done = false;
+    std::optional<std::string> inner_bytes; // a non-leaf read here, decoded below, not refetched
+    if ((target.codec == codec::raw || target.codec == codec::dag_pb) && !is_identity(target)) {
       auto s = src.read(target, [&](std::string_view bytes) -> status {
-        if (bytes.size() != bs)
-          return make_error(errc::corrupt, "file node " + node.id.str() + " lists blocksize " +
-                                             std::to_string(bs) + " for " + target.str() +
-                                             ", which holds " + std::to_string(bytes.size()) + " bytes");
-        return out(bytes.substr(from, to - from));
+        auto payload = target.codec == codec::raw ? std::optional<std::string_view>(bytes)
+                                                  : leaf_payload(bytes);
+        if (!payload) {
+          inner_bytes.emplace(bytes);
+          return {};
+        }
+        leaf_done = true;
+        if (payload->size() != bs)
+          return wrong_size(payload->size());
+        return out(payload->substr(from, to - from));
       });
       if (!s)
         return s;
-    } else if (child_end > start && bs > 0) {
-      auto child = load_file(src, target, "file node " + node.id.str());
+    }
+    if (!leaf_done) {
+      // Serves the block just read once more, everything else from `src`.
+      struct carried_source final : block_source {
+        block_source& next;
+        const cid& id;
+        std::optional<std::string>& bytes;
+        carried_source(block_source& n, const cid& c, std::optional<std::string>& b)
+          : next(n), id(c), bytes(b) {}
+        result<std::string> get(const cid& c) override {
+          if (bytes && c == id) {
+            std::string out = std::move(*bytes);
+            bytes.reset();
+            return out;
+          }
+          return next.get(c);
+        }
+      } carried(src, target, inner_bytes);
+      auto child = load_file(carried, target, "file node " + node.id.str());
       if (!child)
         return child.err();
       if (child->size != bs)
-        return make_error(errc::corrupt, "file node " + node.id.str() + " lists blocksize " +
-                                           std::to_string(bs) + " for " + child->node.id.str() +
-                                           ", which holds " + std::to_string(child->size) + " bytes");
-      uint64_t from = start > pos ? start - pos : 0;
-      uint64_t to = std::min(end, child_end) - pos;
+        return wrong_size(child->size);
       if (auto s = emit_range(src, child->node, from, to, depth + 1, out); !s)
         return s;
     }
