@@ -79,6 +79,13 @@ void kubo_api::send_error(response_writer& w, const error& e) {
   kubo::send_error(w, e.code == errc::unsupported ? make_error(errc::invalid_input, e.message) : e);
 }
 
+result<cid> kubo_api::resolve_arg(http_request& r, const char* what) {
+  auto arg = one_arg(r, what);
+  if (!arg)
+    return arg.err();
+  return resolve(*arg);
+}
+
 // Accepts "<cid>", "<cid>/a/b", "/ipfs/<cid>/a/b".
 result<cid> kubo_api::resolve(const std::string& path) {
   std::string_view p = path;
@@ -284,10 +291,7 @@ void kubo_api::pin_ls(http_request& r, response_writer& w) {
 }
 
 void kubo_api::block_get(http_request& r, response_writer& w) {
-  auto arg = one_arg(r, "cid");
-  if (!arg)
-    return send_error(w, arg.err());
-  auto c = resolve(*arg);
+  auto c = resolve_arg(r, "cid");
   if (!c)
     return send_error(w, c.err());
   auto data = node_.blocks().get(*c);
@@ -298,10 +302,7 @@ void kubo_api::block_get(http_request& r, response_writer& w) {
 }
 
 void kubo_api::block_stat(http_request& r, response_writer& w) {
-  auto arg = one_arg(r, "cid");
-  if (!arg)
-    return send_error(w, arg.err());
-  auto c = resolve(*arg);
+  auto c = resolve_arg(r, "cid");
   if (!c)
     return send_error(w, c.err());
   auto size = node_.block_size(*c);
@@ -334,10 +335,7 @@ void kubo_api::block_rm(http_request& r, response_writer& w) {
 }
 
 void kubo_api::dag_export(http_request& r, response_writer& w) {
-  auto arg = one_arg(r, "root");
-  if (!arg)
-    return send_error(w, arg.err());
-  auto c = resolve(*arg);
+  auto c = resolve_arg(r, "root");
   if (!c)
     return send_error(w, c.err());
   // Fail before the first byte when the root itself is missing, so the client gets a status.

@@ -49,6 +49,7 @@ private:
   void repo_gc(http_request& r, response_writer& w);
 
   result<cid> resolve(const std::string& path);
+  result<cid> resolve_arg(http_request& r, const char* what); // the one positional argument
   void pin_each(http_request& r, response_writer& w,
                 const std::function<status(const cid&, bool recursive)>& action);
 

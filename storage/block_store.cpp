@@ -159,6 +159,14 @@ struct stored_pin {
   pin_record rec;
 };
 
+// Pins are one record per multihash, whichever CID version pinned it.
+const stored_pin* find_pin(const std::vector<stored_pin>& pins, const cid& c) {
+  for (const auto& p : pins)
+    if (p.id.mh == c.mh)
+      return &p;
+  return nullptr;
+}
+
 result<std::vector<stored_pin>> load_pins(const lmdb::txn& t, MDB_dbi pins) {
   std::vector<stored_pin> out;
   auto cur = lmdb::cursor::open(t, pins);
@@ -588,10 +596,7 @@ status block_store::pin(const cid& c, pin_type type, const std::string& name) {
   auto pins = load_pins(*t, db_->pins);
   if (!pins)
     return pins.err();
-  const stored_pin* existing = nullptr;
-  for (const auto& p : *pins)
-    if (p.id.mh == c.mh)
-      existing = &p;
+  const stored_pin* existing = find_pin(*pins, c);
   if (type == pin_type::direct && existing && existing->rec.type == pin_type::recursive)
     return make_error(errc::conflict, describe_cid(c) + " is already pinned recursively");
   // Checked inside the write txn: no remove() or gc() can slip in between check and record.
@@ -638,10 +643,7 @@ status block_store::unpin(const cid& c, bool recursive) {
   auto pins = load_pins(*t, db_->pins);
   if (!pins)
     return pins.err();
-  const stored_pin* existing = nullptr;
-  for (const auto& p : *pins)
-    if (p.id.mh == c.mh)
-      existing = &p;
+  const stored_pin* existing = find_pin(*pins, c);
   if (!existing) {
     for (const auto& p : *pins) {
       if (p.rec.type != pin_type::recursive)
