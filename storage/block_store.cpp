@@ -205,8 +205,18 @@ result<std::unordered_set<std::string>> mark_pinned(const lmdb::txn& t, MDB_dbi 
   return seen;
 }
 
-// How much block data may pass through the map before its pages are released from our RSS.
-constexpr uint64_t release_every = 16ull << 20;
+// Write paths end by dropping the map's pages from our RSS: LMDB's page lookups near freshly
+// written data fault whole large page-cache folios into the mapping (kernel 6.x maps folios,
+// fault-around or not), and a cursor walk over a small table can so pin hundreds of MB.
+struct release_mapping_on_exit {
+  lmdb::env& env;
+  ~release_mapping_on_exit() { env.release_mapped_pages(); }
+};
+
+// How much block data reads may pass through the map before its pages are released from our
+// RSS. Larger means fewer re-faults when streaming (cat: 16 MiB -> 64 MiB took 1 GiB from
+// ~0.85 s to ~0.63 s here); writes release after every commit instead (see commit_blocks).
+constexpr uint64_t release_every = 64ull << 20;
 
 void tune_malloc_once() {
   static std::once_flag once;
@@ -283,6 +293,7 @@ result<std::unique_ptr<block_store>> block_store::open(const std::string& dir, c
 // Deletes blocks of add sessions that never ended (the process died mid-add) unless a pin
 // reaches them, so a crashed add leaves nothing half-written behind.
 status block_store::recover_sessions() {
+  release_mapping_on_exit release{*env_};
   std::lock_guard<std::mutex> lk(write_mu_);
   auto t = lmdb::txn::begin(*env_, false);
   if (!t)
@@ -383,10 +394,7 @@ status block_store::commit_blocks(const std::vector<staged>& blocks) {
     return w;
   if (auto cm = t->commit(); !cm)
     return cm;
-  uint64_t bytes = 0;
-  for (const auto& s : blocks)
-    bytes += s.b.data.size();
-  note_touched(bytes);
+  env_->release_mapped_pages(); // see release_mapping_on_exit
   return {};
 }
 
@@ -531,6 +539,7 @@ result<uint64_t> block_store::block_size(const cid& c) {
 }
 
 status block_store::remove(const cid& c) {
+  release_mapping_on_exit release{*env_};
   if (auto st = check_key(c); !st)
     return st;
   if (auto f = flush(); !f)
@@ -582,6 +591,7 @@ status block_store::remove(const cid& c) {
 status block_store::durable_sync() { return opt_.durable_commits ? env_->sync(true) : status{}; }
 
 status block_store::pin(const cid& c, pin_type type, const std::string& name) {
+  release_mapping_on_exit release{*env_};
   if (auto st = check_key(c); !st)
     return st;
   if (type != pin_type::direct && type != pin_type::recursive)
@@ -634,6 +644,7 @@ status block_store::pin(const cid& c, pin_type type, const std::string& name) {
 }
 
 status block_store::unpin(const cid& c, bool recursive) {
+  release_mapping_on_exit release{*env_};
   if (auto st = check_key(c); !st)
     return st;
   std::lock_guard<std::mutex> lk(write_mu_);
@@ -702,6 +713,7 @@ result<std::vector<pin_info>> block_store::pins(std::optional<pin_type> only, co
 // ---- gc, stat, sync, sessions ----
 
 result<gc_result> block_store::gc() {
+  release_mapping_on_exit release{*env_};
   if (auto f = flush(); !f)
     return f.err();
   std::lock_guard<std::mutex> lk(write_mu_);
@@ -786,6 +798,7 @@ uint64_t block_store::begin_session() {
 }
 
 status block_store::end_session(uint64_t id) {
+  release_mapping_on_exit release{*env_};
   {
     std::lock_guard<std::mutex> lk(buf_mu_);
     if (!sessions_.count(id))
@@ -804,9 +817,13 @@ status block_store::end_session(uint64_t id) {
     return cur.err();
   std::string prefix = u64_be(id);
   auto more = cur->seek(prefix);
-  for (; more && *more && cur->key().substr(0, 8) == prefix; more = cur->next())
+  size_t deleted = 0;
+  for (; more && *more && cur->key().substr(0, 8) == prefix; more = cur->next()) {
     if (auto d = cur->del(); !d)
       return d;
+    if (++deleted % 1024 == 0) // each page this walk touches maps a whole folio: see above
+      env_->release_mapped_pages();
+  }
   if (!more)
     return more.err();
   cur->close();
