@@ -10,14 +10,7 @@ mantled="$build/mantled"
 work=$(mktemp -d /tmp/mantle-crash.XXXXXX)
 trap 'kill -9 ${pid:-0} 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/node.log" /tmp/crash-node.log; rm -rf "$work"' EXIT
 
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-  done
-  echo "no free port found" >&2; exit 1
-}
+source "$(dirname "$0")/lib.sh"
 
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"

@@ -8,24 +8,13 @@ build=${1:?build dir}
 work=$(mktemp -d /tmp/mantle-badinput.XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill -9 $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
-pass=0; fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-  done
-  exit 1
-}
+source "$(dirname "$0")/lib.sh"
 start_node() { # $1 = name, rest = extra args; sets api
   local port; port=$(free_port)
   "$build/mantled" --data-dir "$work/$1" --rpc-addr "127.0.0.1:$port" "${@:2}" > "$work/$1.log" 2>&1 &
   pids+=($!)
   api="http://127.0.0.1:$port/api/v0"
-  for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && return 0; sleep 0.1; done
+  wait_up && return 0
   echo "node $1 did not start"; cat "$work/$1.log"; exit 1
 }
 # expect STATUS BODY-SUBSTRING NAME -- curl args...

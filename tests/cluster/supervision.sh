@@ -7,19 +7,9 @@ set -euo pipefail
 build=${1:?build dir}
 work=$(mktemp -d /tmp/mantle-sup.XXXXXX)
 trap 'kill -9 ${pid:-0} 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/log" /tmp/sup.log; rm -rf "$work"' EXIT
-pass=0; fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-port=0
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 20000))
-  (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { port=$p; break; }
-done
+source "$(dirname "$0")/lib.sh"
+port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"
-wait_up() {
-  for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && return 0; sleep 0.05; done
-  return 1
-}
 
 "$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --fault-injection 1 \
   --restart-limit 3 --restart-window 60s > "$work/log" 2>&1 &

@@ -1,0 +1,27 @@
+# Shared by the process-level test scripts (sourced, not run).
+
+# A TCP port on 127.0.0.1 that nothing listens on, picked at random to avoid collisions
+# between parallel test runs.
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+  done
+  echo "no free port found" >&2
+  exit 1
+}
+
+# Waits until the node's RPC at $api answers (5 s at most).
+wait_up() {
+  for _ in $(seq 1 100); do
+    curl -sf -X POST "$api/id" > /dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+pass=0
+fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
