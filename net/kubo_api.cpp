@@ -1,6 +1,10 @@
 #include "net/kubo_api.hpp"
 
 #include <nlohmann/json.hpp>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include "config/version.hpp"
 #include "net/kubo_add.hpp"
@@ -27,6 +31,21 @@ using kubo::send_json;
 status write_line(response_writer& w, const json& j) { return kubo::emit(w, j); }
 
 // The single required positional argument.
+// Kubo reports GOARCH/GOOS ("amd64/linux"); the same from uname.
+std::string system_name() {
+  struct utsname u;
+  if (uname(&u) != 0)
+    return "unknown";
+  std::string arch = u.machine;
+  if (arch == "x86_64")
+    arch = "amd64";
+  else if (arch == "aarch64")
+    arch = "arm64";
+  std::string os = u.sysname;
+  std::transform(os.begin(), os.end(), os.begin(), [](unsigned char c) { return std::tolower(c); });
+  return arch + "/" + os;
+}
+
 result<std::string> one_arg(http_request& r, const char* what) {
   auto args = r.query.args();
   if (args.empty())
@@ -363,7 +382,7 @@ void kubo_api::version(http_request&, response_writer& w) {
   send_json(w, json{{"Version", version_string},
                     {"Commit", ""},
                     {"Repo", "mantle-lmdb-1"},
-                    {"System", "amd64/linux"},
+                    {"System", system_name()},
                     {"Golang", "n/a (C++17)"}});
 }
 
