@@ -551,10 +551,10 @@ status block_store::remove(const cid& c) {
   auto pins = load_pins(*t, db_->pins);
   if (!pins)
     return pins.err();
-  for (const auto& p : *pins)
-    if (p.id.mh == c.mh)
-      return make_error(errc::conflict, "block " + describe_cid(c) + " is pinned " + to_string(p.rec.type) +
-                                          " as " + describe_cid(p.id) + "; unpin it first");
+  if (const stored_pin* pinned = find_pin(*pins, c))
+    return make_error(errc::conflict, "block " + describe_cid(c) + " is pinned " +
+                                        to_string(pinned->rec.type) + " as " +
+                                        describe_cid(pinned->id) + "; unpin it first");
   // Removing a block inside a recursively pinned DAG would break that pin's promise.
   for (const auto& p : *pins) {
     if (p.rec.type != pin_type::recursive)
