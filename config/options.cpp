@@ -68,7 +68,7 @@ const std::vector<option_info>& schema() {
   static const std::vector<option_info> options = {
     {"data-dir", value_kind::path, "./.mantle", "directory for blocks, identity key and chain state"},
     {"rpc-addr", value_kind::address, "127.0.0.1:5001", "host:port of the Kubo-compatible RPC API"},
-    {"gateway-addr", value_kind::address, "127.0.0.1:8080", "host:port of the HTTP gateway (reserved)"},
+    {"gateway-addr", value_kind::address, "127.0.0.1:8080", "host:port of the HTTP gateway (/ipfs/<cid>); port 0 picks a free one"},
     {"storage-max", value_kind::size, "1TiB", "most bytes the block store may hold (B, KB..TB, KiB..TiB)"},
     {"restart-limit", value_kind::count, "5", "restarts the supervisor allows within --restart-window before giving up"},
     {"restart-window", value_kind::duration, "10s", "sliding window for --restart-limit (ms, s, m, h)"},

@@ -50,7 +50,8 @@ status response_writer::emit(std::string_view bytes) {
 
 status response_writer::send(std::string_view body, std::string_view content_type) {
   if (started()) return error{errc::internal, "response already started"};
-  header("Content-Type", std::string(content_type));
+  if (!content_type.empty()) // 304 and 204 answers carry no type
+    header("Content-Type", std::string(content_type));
   state_ = state::done;
   std::string out = head("Content-Length: " + std::to_string(body.size()) + "\r\n");
   if (!head_) out.append(body.data(), body.size());

@@ -230,6 +230,11 @@ private:
 
 } // namespace
 
+actor_resolver registry_resolver(caf::actor_system& sys, const std::string& name) {
+  auto atom = caf::atom_from_string(name);
+  return [&sys, atom] { return caf::actor_cast<caf::actor>(sys.registry().get(atom)); };
+}
+
 std::unique_ptr<node_backend> make_actor_backend(caf::actor_system& sys, actor_resolver store,
                                                  peer_info id, std::shared_ptr<block_store> local) {
   return std::make_unique<actor_backend>(sys, std::move(store), std::move(id), std::move(local));

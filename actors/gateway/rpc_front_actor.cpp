@@ -36,12 +36,8 @@ struct rpc_front_state {
 
 caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_config cfg) {
   auto& sys = self->system();
-  auto store_atom = caf::atom_from_string(cfg.store_name);
-  actor_resolver resolve = [&sys, store_atom] {
-    return caf::actor_cast<caf::actor>(sys.registry().get(store_atom));
-  };
   auto& st = self->state;
-  st.backend = make_actor_backend(sys, resolve, cfg.id, cfg.local_store);
+  st.backend = make_actor_backend(sys, registry_resolver(sys, cfg.store_name), cfg.id, cfg.local_store);
   st.api = std::make_unique<kubo_api>(*st.backend, rpc_info{cfg.repo_path});
   auto addr = host_port::parse(cfg.address);
   if (!addr) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "actors/block_store/block_store_actor.hpp"
+#include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
 #include "actors/node/node.hpp"
 #include "config/log.hpp"
@@ -41,9 +42,16 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   rpc.local_store = store;
   rpc.fault_injection = env.options.fault_injection;
 
+  gateway_front_config gw;
+  gw.address = env.options.gateway_addr.str();
+  gw.store_name = "blocks";
+  gw.id = rpc.id;
+  gw.local_store = store;
+
   std::vector<child_spec> out;
   out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
   out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});
+  out.push_back({"gateway", [gw](caf::actor_system& sys) { return spawn_gateway_front(sys, gw); }});
   return out;
 }
 
