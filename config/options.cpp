@@ -356,6 +356,21 @@ result<std::vector<site_mapping>> parse_site_list(std::string_view text) {
   return out;
 }
 
+const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header) {
+  host_header = trim(host_header);
+  if (!host_header.empty() && host_header.front() == '[')
+    return nullptr; // an IPv6 literal never names a site
+  if (auto colon = host_header.rfind(':'); colon != std::string_view::npos)
+    host_header = host_header.substr(0, colon);
+  auto host = normalize_host_name(host_header);
+  if (!host)
+    return nullptr;
+  for (const auto& s : sites)
+    if (s.host == *host)
+      return &s;
+  return nullptr;
+}
+
 namespace {
 
 status apply(node_options& o, const std::string& name, const raw_value& v) {

@@ -105,5 +105,8 @@ std::string format_duration(std::chrono::milliseconds d);
 // names (letters, digits, '-', dots; case-insensitive), each at most once.
 result<std::vector<site_mapping>> parse_site_list(std::string_view text);
 result<std::string> normalize_host_name(std::string_view text);
+// The site whose host a request's Host header names ("Example.org:8080", "example.org."),
+// or nullptr: the port and a trailing dot are dropped and case is ignored.
+const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header);
 
 } // namespace mantle::config

@@ -235,7 +235,14 @@ std::optional<redirect_match> match_redirects(const std::vector<redirect_rule>& 
   for (auto& r : rules) {
     if (!match_rule(r, norm, params))
       continue;
-    return redirect_match{substitute(r.to, params), r.status, r.line};
+    std::string to = substitute(r.to, params);
+    if (r.to[0] == '/') {
+      // A captured segment may start with '/' or '\' ("/go//evil.example"); a Location of
+      // "//evil.example" would leave the site, so a path target keeps exactly one leading '/'.
+      size_t lead = to.find_first_not_of("/\\");
+      to = "/" + (lead == std::string::npos ? std::string() : to.substr(lead));
+    }
+    return redirect_match{std::move(to), r.status, r.line};
   }
   return std::nullopt;
 }

@@ -42,6 +42,8 @@ struct redirect_match {
 // First rule matching `request_path` (the decoded URL path below the site root, starting with
 // '/'). Matching uses the path alone: a "?query" or "#fragment" is cut off first, and a trailing
 // '/' is ignored, so "/a/" and "/a?x=1" both match a rule for "/a". nullopt when none matches.
+// A path target never starts with more than one '/' after substitution, so captured text
+// cannot turn it into a protocol-relative URL to another host.
 std::optional<redirect_match> match_redirects(const std::vector<redirect_rule>& rules,
                                               std::string_view request_path);
 

@@ -90,3 +90,18 @@ TEST_CASE("--site appears in --help", "[config][site]") {
   auto h = help_text("mantled");
   CHECK(h.find("--site <host=cid>") != std::string::npos);
 }
+
+TEST_CASE("finding the site for a Host header", "[config][site]") {
+  auto sites = parse_site_list(std::string("example.org=") + v0 + ",docs.example.org=" + v1);
+  REQUIRE(sites);
+  REQUIRE(find_site(*sites, "example.org"));
+  CHECK(find_site(*sites, "example.org")->root == *cid::parse(v0));
+  CHECK(find_site(*sites, "Docs.Example.Org:8080")->host == "docs.example.org");
+  CHECK(find_site(*sites, "example.org.")->host == "example.org");
+  CHECK(find_site(*sites, " example.org ")->host == "example.org");
+  CHECK_FALSE(find_site(*sites, "other.org"));
+  CHECK_FALSE(find_site(*sites, "www.example.org"));
+  CHECK_FALSE(find_site(*sites, ""));
+  CHECK_FALSE(find_site(*sites, "[::1]:8080"));
+  CHECK_FALSE(find_site(*sites, "exa mple.org"));
+}

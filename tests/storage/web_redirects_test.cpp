@@ -163,3 +163,13 @@ TEST_CASE("the file may be at most 64 KiB", "[web_redirects]") {
   text += "\n";
   CHECK(parse_error(text).find("limit") != std::string::npos);
 }
+
+TEST_CASE("captured text cannot turn a path target into another host", "[web_redirects]") {
+  auto rules = *parse_redirects("/go/* /:splat 302\n/p/:x/:y /:x/:y\n");
+  CHECK(must_match(rules, "/go//evil.example/x").to == "/evil.example/x");
+  CHECK(must_match(rules, "/go/\\\\evil.example").to == "/evil.example");
+  CHECK(must_match(rules, "/go/fine/path").to == "/fine/path");
+  CHECK(must_match(rules, "/go").to == "/");
+  auto url = *parse_redirects("/ext/* https://example.org/:splat\n");
+  CHECK(must_match(url, "/ext//x").to == "https://example.org//x");
+}
