@@ -75,6 +75,7 @@ const std::vector<option_info>& schema() {
     {"log-level", value_kind::log_level, "info", "error, warning, info, debug or trace"},
     {"threads", value_kind::count, "0", "actor scheduler threads; 0 means one per CPU core"},
     {"fault-injection", value_kind::count, "0", "1 enables POST /api/v0/mantle/diag/fault?arg=<child> (supervision drills, tests); keep 0 in production"},
+    {"site", value_kind::site_list, "", "serve a web site: HOST=CID, repeatable or comma-separated; requests with that Host get the site (with its _redirects)"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -117,6 +118,8 @@ result<command_line> parse_command_line(const std::vector<std::string>& args) {
       if (value->empty())
         return invalid("option '--config' needs a file path");
       out.config_file = *value;
+    } else if (opt->kind == value_kind::site_list && out.values.count(name)) {
+      out.values[name].text += "," + *value; // repeated: the occurrences add up
     } else {
       out.values[name] = raw_value{*value, "--" + name};
     }
@@ -152,6 +155,11 @@ result<raw_values> parse_config_text(std::string_view text, const std::string& s
       return invalid(where + ": unknown option '" + key + "'");
     if (command_line_only(key))
       return invalid(where + ": '" + key + "' is only accepted on the command line");
+    if (opt->kind == value_kind::site_list && out.count(key)) {
+      out[key].text += "," + std::string(value);
+      out[key].origin += "," + std::to_string(line_no);
+      continue;
+    }
     if (out.count(key))
       return invalid(where + ": '" + key + "' is set twice (first at " + out[key].origin + ")");
     out[key] = raw_value{std::string(value), where};
@@ -286,6 +294,83 @@ std::string format_duration(std::chrono::milliseconds d) {
   return std::to_string(ms) + "ms";
 }
 
+result<std::string> normalize_host_name(std::string_view text) {
+  auto bad = [&](const std::string& why) {
+    return invalid("invalid host name '" + std::string(text) + "': " + why);
+  };
+  std::string host = lower(trim(text));
+  if (!host.empty() && host.back() == '.')
+    host.pop_back(); // "example.org." is the same name, fully qualified
+  if (host.empty())
+    return bad("empty");
+  if (host.size() > 253)
+    return bad("longer than 253 characters");
+  size_t start = 0;
+  while (start <= host.size()) {
+    size_t dot = host.find('.', start);
+    if (dot == std::string::npos)
+      dot = host.size();
+    std::string_view label(host.data() + start, dot - start);
+    if (label.empty())
+      return bad("empty label");
+    if (label.size() > 63)
+      return bad("a label is longer than 63 characters");
+    for (char c : label)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+        return bad("only letters, digits, '-' and '.' are allowed (no port, no scheme)");
+    if (label.front() == '-' || label.back() == '-')
+      return bad("a label starts or ends with '-'");
+    start = dot + 1;
+  }
+  return host;
+}
+
+result<std::vector<site_mapping>> parse_site_list(std::string_view text) {
+  std::vector<site_mapping> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos)
+      comma = text.size();
+    std::string_view item = trim(text.substr(start, comma - start));
+    start = comma + 1;
+    if (item.empty())
+      return invalid("invalid site list '" + std::string(text) + "': empty entry (expected HOST=CID[,HOST=CID...])");
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos)
+      return invalid("invalid site '" + std::string(item) + "': expected HOST=CID");
+    auto host = normalize_host_name(item.substr(0, eq));
+    if (!host)
+      return invalid("invalid site '" + std::string(item) + "': " + host.err().message);
+    std::string_view root_text = trim(item.substr(eq + 1));
+    if (root_text.empty())
+      return invalid("invalid site '" + std::string(item) + "': missing CID after '='");
+    auto root = cid::parse(root_text);
+    if (!root)
+      return invalid("invalid site '" + std::string(item) + "': " + root.err().message);
+    for (const auto& s : out)
+      if (s.host == *host)
+        return invalid("site host '" + *host + "' is given twice");
+    out.push_back(site_mapping{std::move(*host), std::move(*root)});
+  }
+  return out;
+}
+
+const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header) {
+  host_header = trim(host_header);
+  if (!host_header.empty() && host_header.front() == '[')
+    return nullptr; // an IPv6 literal never names a site
+  if (auto colon = host_header.rfind(':'); colon != std::string_view::npos)
+    host_header = host_header.substr(0, colon);
+  auto host = normalize_host_name(host_header);
+  if (!host)
+    return nullptr;
+  for (const auto& s : sites)
+    if (s.host == *host)
+      return &s;
+  return nullptr;
+}
+
 namespace {
 
 status apply(node_options& o, const std::string& name, const raw_value& v) {
@@ -335,6 +420,11 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!n)
       return fail(n.err());
     o.fault_injection = *n == 1;
+  } else if (name == "site") {
+    auto sites = parse_site_list(v.text);
+    if (!sites)
+      return fail(sites.err());
+    o.sites = std::move(*sites);
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }
@@ -388,6 +478,7 @@ std::string help_text(std::string_view program) {
               : o.kind == value_kind::size ? " <size>"
               : o.kind == value_kind::count ? " <n>"
               : o.kind == value_kind::duration ? " <duration>"
+              : o.kind == value_kind::site_list ? " <host=cid>"
                                                : " <level>";
     if (left.size() < 32)
       left.resize(32, ' ');

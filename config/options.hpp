@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 #include "config/log.hpp"
+#include "storage/cid.hpp"
 #include "storage/result.hpp"
 
 namespace mantle::config {
@@ -18,6 +19,14 @@ struct host_port {
   uint16_t port = 0;
   std::string str() const; // brackets IPv6 hosts again: "[::1]:5001"
   bool operator==(const host_port& o) const { return host == o.host && port == o.port; }
+};
+
+// A web site served by the gateway at its own origin: requests whose Host is `host` get the
+// UnixFS tree under `root` (with its _redirects rules), like a DNSLink or subdomain gateway.
+struct site_mapping {
+  std::string host; // lower case, no trailing dot, no port
+  cid root;
+  bool operator==(const site_mapping& o) const { return host == o.host && root == o.root; }
 };
 
 struct node_options {
@@ -31,9 +40,12 @@ struct node_options {
   uint32_t threads = 0; // CAF scheduler threads; 0 = one per core
   bool fault_injection = false; // exposes mantle/diag/fault for supervision drills
   std::string config_file; // the file the values came from; empty when none was given
+  std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct
 };
 
-enum class value_kind { path, address, size, count, duration, log_level, flag };
+// site_list options may be repeated (and a value may be a comma-separated list); the
+// occurrences of one layer add up, and a later layer replaces the whole list.
+enum class value_kind { path, address, size, count, duration, log_level, flag, site_list };
 
 struct option_info {
   const char* name;          // long option without "--"; also the key in config files
@@ -89,5 +101,12 @@ result<host_port> parse_address(std::string_view text);             // 127.0.0.1
 result<uint32_t> parse_count(std::string_view text, uint32_t max);
 std::string format_size(uint64_t bytes);                           // largest exact binary unit
 std::string format_duration(std::chrono::milliseconds d);
+// "example.org=bafy...,docs.example.org=Qm..." (spaces around items allowed). Hosts are DNS
+// names (letters, digits, '-', dots; case-insensitive), each at most once.
+result<std::vector<site_mapping>> parse_site_list(std::string_view text);
+result<std::string> normalize_host_name(std::string_view text);
+// The site whose host a request's Host header names ("Example.org:8080", "example.org."),
+// or nullptr: the port and a trailing dot are dropped and case is ignored.
+const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header);
 
 } // namespace mantle::config

@@ -317,8 +317,9 @@ std::string hex_slot(uint64_t slot, size_t pad) {
 }
 
 // Follows `name` through a HAMT: each level takes the next `bits` of the name's hash.
+// `trail`, when given, gets every sub-shard block this loads (the first shard is the caller's).
 result<std::optional<dag_pb::link>> hamt_find(block_source& src, loaded shard, std::string_view name,
-                                              unsigned depth) {
+                                              unsigned depth, std::vector<cid>* trail = nullptr) {
   uint64_t h = murmur3::x64_64(name);
   unsigned used = 0;
   for (;;) {
@@ -354,6 +355,8 @@ result<std::optional<dag_pb::link>> hamt_find(block_source& src, loaded shard, s
     if (next->is_raw || next->fs.type != data_type::hamt_shard)
       return make_error(errc::invalid_input, "HAMT " + shard.id.str() + " slot " + prefix +
                                                " links to something that is not a shard");
+    if (trail)
+      trail->push_back(next->id);
     shard = std::move(*next);
     ++depth;
   }
@@ -441,6 +444,11 @@ result<node_info> stat(block_source& src, const cid& c) {
 }
 
 result<cid> resolve(block_source& src, const cid& root, std::string_view path) {
+  return resolve_traced(src, root, path, nullptr);
+}
+
+result<cid> resolve_traced(block_source& src, const cid& root, std::string_view path,
+                           std::vector<cid>* trail) {
   cid cur = root;
   std::string walked;
   while (!path.empty()) {
@@ -455,6 +463,8 @@ result<cid> resolve(block_source& src, const cid& root, std::string_view path) {
     auto l = load(src, cur);
     if (!l)
       return l.err();
+    if (trail)
+      trail->push_back(cur);
     node_kind k = l->kind;
     std::optional<dag_pb::link> hit;
     if (k == node_kind::directory) {
@@ -464,7 +474,7 @@ result<cid> resolve(block_source& src, const cid& root, std::string_view path) {
           break;
         }
     } else if (k == node_kind::hamt_directory) {
-      auto found = hamt_find(src, std::move(*l), part, 0);
+      auto found = hamt_find(src, std::move(*l), part, 0, trail);
       if (!found)
         return found.err();
       hit = std::move(*found);

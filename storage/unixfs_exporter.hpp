@@ -39,6 +39,11 @@ constexpr unsigned max_depth = 64;
 result<node_info> stat(block_source& src, const cid& c);
 // "a/b/c" below `root` through directories and HAMT shards; empty components are skipped.
 result<cid> resolve(block_source& src, const cid& root, std::string_view path);
+// resolve(), also appending to `trail` (when not null) every block it read on the way, in
+// order: each directory passed through and the HAMT shards inside it, not the target itself.
+// These are the blocks a trustless client needs to verify the path.
+result<cid> resolve_traced(block_source& src, const cid& root, std::string_view path,
+                           std::vector<cid>* trail);
 // Bytes [offset, offset+length) of a file; offset == size gives nothing, offset > size fails.
 status cat(block_source& src, const cid& c, uint64_t offset, std::optional<uint64_t> length,
            const write_fn& out);
