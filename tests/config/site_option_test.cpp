@@ -23,7 +23,7 @@ TEST_CASE("no sites by default", "[config][site]") {
   CHECK(r->options.sites.empty());
 }
 
-TEST_CASE("--site is repeatable and takes comma-separated lists", "[config][site]") {
+TEST_CASE("the site option is repeatable and takes comma-separated lists", "[config][site]") {
   auto r = load({"--site", std::string("Example.ORG.=") + v0,
                  std::string("--site=docs.example.org=") + v1 + " , a-b.example=" + v0});
   REQUIRE(r);
@@ -86,7 +86,7 @@ TEST_CASE("host names", "[config][site]") {
   CHECK_FALSE(normalize_host_name(std::string(254, 'a')));
 }
 
-TEST_CASE("--site appears in --help", "[config][site]") {
+TEST_CASE("the site option appears in --help", "[config][site]") {
   auto h = help_text("mantled");
   CHECK(h.find("--site <host=cid>") != std::string::npos);
 }
