@@ -7,7 +7,11 @@
 #include "net/dir_listing.hpp"
 #include "net/http_range.hpp"
 #include "net/url_codec.hpp"
+#include "storage/car_scope.hpp"
+#include "storage/content_type.hpp"
 #include "storage/multihash.hpp"
+#include "storage/site_route.hpp"
+#include "storage/web_redirects.hpp"
 #include "storage/unixfs_exporter.hpp"
 
 namespace mantle {
@@ -15,8 +19,6 @@ namespace mantle {
 namespace {
 
 constexpr const char* immutable_cache = "public, max-age=29030400, immutable";
-// Bytes read from the front of a file to guess its type when the name does not tell.
-constexpr size_t sniff_bytes = 512;
 // Path segments are link names; no DAG we serve nests deeper than the exporter follows.
 constexpr size_t max_segments = 256;
 
@@ -125,62 +127,6 @@ std::string disposition(bool attachment, const std::string& name) {
   return out;
 }
 
-// Extension -> type for what websites are made of; text types say UTF-8 as Kubo does.
-std::optional<std::string> type_from_extension(std::string_view name) {
-  auto dot = name.rfind('.');
-  if (dot == std::string_view::npos || dot + 1 == name.size())
-    return std::nullopt;
-  static const std::map<std::string, std::string> table = {
-    {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
-    {"css", "text/css; charset=utf-8"}, {"js", "text/javascript; charset=utf-8"},
-    {"mjs", "text/javascript; charset=utf-8"}, {"json", "application/json"},
-    {"txt", "text/plain; charset=utf-8"}, {"md", "text/markdown; charset=utf-8"},
-    {"xml", "application/xml"}, {"svg", "image/svg+xml"}, {"png", "image/png"},
-    {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"gif", "image/gif"},
-    {"webp", "image/webp"}, {"ico", "image/x-icon"}, {"wasm", "application/wasm"},
-    {"pdf", "application/pdf"}, {"mp4", "video/mp4"}, {"webm", "video/webm"},
-    {"mp3", "audio/mpeg"}, {"woff", "font/woff"}, {"woff2", "font/woff2"},
-    {"car", "application/vnd.ipld.car"}, {"tar", "application/x-tar"},
-  };
-  auto it = table.find(lower(name.substr(dot + 1)));
-  if (it == table.end())
-    return std::nullopt;
-  return it->second;
-}
-
-std::string sniff_type(std::string_view head) {
-  auto starts = [&](std::string_view sig) { return head.substr(0, sig.size()) == sig; };
-  auto t = head;
-  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front())))
-    t.remove_prefix(1);
-  auto lt = lower(t.substr(0, 16));
-  if (lt.rfind("<!doctype html", 0) == 0 || lt.rfind("<html", 0) == 0 || lt.rfind("<head", 0) == 0 ||
-      lt.rfind("<body", 0) == 0)
-    return "text/html; charset=utf-8";
-  if (lt.rfind("<svg", 0) == 0)
-    return "image/svg+xml";
-  if (lt.rfind("<?xml", 0) == 0)
-    return "text/xml; charset=utf-8";
-  if (starts("%PDF-"))
-    return "application/pdf";
-  if (starts("\x89PNG\r\n\x1a\n"))
-    return "image/png";
-  if (starts("\xff\xd8\xff"))
-    return "image/jpeg";
-  if (starts("GIF87a") || starts("GIF89a"))
-    return "image/gif";
-  if (starts(std::string_view("PK\x03\x04", 4)))
-    return "application/zip";
-  if (starts("\x1f\x8b\x08"))
-    return "application/x-gzip";
-  if (starts(std::string_view("\0asm", 4)))
-    return "application/wasm";
-  for (unsigned char ch : head)
-    if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r' && ch != '\f' && ch != 0x1b)
-      return "application/octet-stream";
-  return "text/plain; charset=utf-8";
-}
-
 } // namespace
 
 struct gateway_api::request_state {
@@ -263,14 +209,11 @@ void gateway_api::handle(http_request& req, response_writer& w) {
   rq.only_if_cached = lower(req.header("Cache-Control")).find("only-if-cached") != std::string::npos;
 
   // A host mapped to a site serves that root at "/"; /ipfs/ paths still work on it.
-  auto host = lower(req.header("Host"));
-  if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
-    host.resize(colon);
-  auto site = opts_.sites.find(host);
+  auto site = config::find_site(opts_.sites, req.header("Host"));
   std::string_view path = rq.url_path;
-  if (site != opts_.sites.end() && path.rfind("/ipfs/", 0) != 0) {
+  if (site && path.rfind("/ipfs/", 0) != 0) {
     rq.site = true;
-    rq.root = site->second;
+    rq.root = site->root;
   } else {
     if (path.rfind("/ipns/", 0) == 0 || path == "/ipns")
       return send_text(w, 501, "IPNS is not supported by this node: request /ipfs/<cid>");
@@ -308,21 +251,29 @@ void gateway_api::handle(http_request& req, response_writer& w) {
 }
 
 // Walks the path one link at a time so X-Ipfs-Roots can list every CID on the way.
-void gateway_api::serve(request_state& rq, response_writer& w) {
-  inline_source src(src_);
+static status walk(block_source& src, gateway_api::request_state& rq) {
   rq.roots.assign(1, rq.root);
   rq.terminal = rq.root;
   for (auto& seg : rq.segments) {
     auto next = unixfs::resolve(src, rq.terminal, seg);
-    if (!next) {
-      if (next.err().code == errc::not_found && rq.only_if_cached)
-        return send_text(w, 412, "not in this node's cache: " + next.err().message);
-      return send_text(w, status_for(next.err()), "cannot resolve " + rq.content_path + ": " + next.err().message);
-    }
+    if (!next)
+      return next.err();
     rq.terminal = *next;
     rq.roots.push_back(rq.terminal);
   }
-  serve_resolved(rq, w, 200);
+  return status::success();
+}
+
+void gateway_api::serve(request_state& rq, response_writer& w, unsigned status_code) {
+  if (rq.format == response_format::car)
+    return serve_car(rq, w); // proves the path itself, block by block
+  inline_source src(src_);
+  if (auto s = walk(src, rq); !s) {
+    if (s.err().code == errc::not_found && rq.only_if_cached)
+      return send_text(w, 412, "not in this node's cache: " + s.err().message);
+    return send_text(w, status_for(s.err()), "cannot resolve " + rq.content_path + ": " + s.err().message);
+  }
+  serve_resolved(rq, w, status_code);
 }
 
 void gateway_api::serve_resolved(request_state& rq, response_writer& w, unsigned status_code) {
@@ -335,8 +286,6 @@ void gateway_api::serve_resolved(request_state& rq, response_writer& w, unsigned
   w.header("Vary", "Accept");
   if (rq.format == response_format::raw)
     return serve_raw(rq, w);
-  if (rq.format == response_format::car)
-    return serve_car(rq, w);
 
   auto info = unixfs::stat(src, rq.terminal);
   if (!info) {
@@ -355,7 +304,7 @@ void gateway_api::serve_resolved(request_state& rq, response_writer& w, unsigned
       w.header("Cache-Control", immutable_cache);
       return send_text(w, 301, "moved to " + loc);
     }
-    return serve_directory(rq, w);
+    return serve_directory(rq, w, status_code);
   }
   std::string name = rq.segments.empty() ? rq.terminal.str() : rq.segments.back();
   serve_file(rq, w, rq.terminal, name, status_code);
@@ -386,15 +335,15 @@ void gateway_api::serve_file(request_state& rq, response_writer& w, const cid& f
     w.header("Content-Disposition", disposition(download.ok() && *download, filename ? *filename : name));
 
   std::string type;
-  if (auto t = type_from_extension(filename ? *filename : name)) {
+  if (auto t = web::content_type_for_name(filename ? *filename : name)) {
     type = *t;
   } else {
     std::string head;
-    auto s = unixfs::cat(src, file, 0, std::min<uint64_t>(size, sniff_bytes),
+    auto s = unixfs::cat(src, file, 0, std::min<uint64_t>(size, web::sniff_length),
                          [&](std::string_view b) { head.append(b); return status::success(); });
     if (!s)
       return send_text(w, status_for(s.err()), "cannot read " + name + ": " + s.err().message);
-    type = sniff_type(head);
+    type = web::sniff_content_type(head);
   }
   w.header("Content-Type", type);
   w.header("Accept-Ranges", "bytes");
@@ -425,14 +374,14 @@ void gateway_api::serve_file(request_state& rq, response_writer& w, const cid& f
   w.finish();
 }
 
-void gateway_api::serve_directory(request_state& rq, response_writer& w) {
+void gateway_api::serve_directory(request_state& rq, response_writer& w, unsigned status_code) {
   inline_source src(src_);
   auto index = unixfs::resolve(src, rq.terminal, "index.html");
   if (index) {
     auto info = unixfs::stat(src, *index);
     if (info && !is_dir(info->kind)) {
       rq.info = *info;
-      return serve_file(rq, w, *index, "index.html", 200);
+      return serve_file(rq, w, *index, "index.html", status_code);
     }
   } else if (index.err().code != errc::not_found) {
     return send_text(w, status_for(index.err()), "cannot read " + rq.content_path + ": " + index.err().message);
@@ -441,11 +390,12 @@ void gateway_api::serve_directory(request_state& rq, response_writer& w) {
   std::string etag = "\"DirIndex-mantle1_CID-" + rq.terminal.str() + "\"";
   w.header("Etag", etag);
   w.header("Cache-Control", immutable_cache);
-  if (etag_matches(rq.req->header("If-None-Match"), etag)) {
+  if (status_code == 200 && etag_matches(rq.req->header("If-None-Match"), etag)) {
     w.status(304);
     w.send("", "");
     return;
   }
+  w.status(status_code);
   auto entries = unixfs::ls(src, rq.terminal);
   if (!entries)
     return send_text(w, status_for(entries.err()), "cannot list " + rq.content_path + ": " + entries.err().message);
@@ -481,7 +431,54 @@ void gateway_api::serve_raw(request_state& rq, response_writer& w) {
 }
 
 void gateway_api::serve_car(request_state& rq, response_writer& w) {
-  send_text(w, 501, "format=car is being built");
+  inline_source src(src_);
+  auto& req = *rq.req;
+  car::car_query q{req.query.get("dag-scope"), req.query.get("entity-bytes"), req.query.get("car-version"),
+                   req.query.get("car-order"), req.query.get("car-dups")};
+  auto params = car::parse_car_params(q, req.header("Accept"));
+  if (!params)
+    return send_text(w, params.err().code == errc::unsupported ? 406 : 400, params.err().message);
+  std::string path;
+  for (auto& seg : rq.segments)
+    path += (path.empty() ? "" : "/") + seg;
+  // The bytes depend on the path and on every parameter: all of them go into the tag.
+  std::string variant = path + '|' + car::scope_name(params->scope) + '|' + (params->dups ? "y" : "n");
+  if (params->range)
+    variant += '|' + std::to_string(params->range->from) + ':' +
+               (params->range->to ? std::to_string(*params->range->to) : "*");
+  uint64_t h = 1469598103934665603ull; // FNV-1a: a short, stable tag suffix, not security
+  for (unsigned char ch : variant)
+    h = (h ^ ch) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  std::string etag = "\"" + rq.root.str() + ".car." + hex + "\"";
+  w.header("X-Ipfs-Path", rq.content_path);
+  w.header("Vary", "Accept");
+  w.header("Etag", etag);
+  w.header("Cache-Control", immutable_cache);
+  w.header("X-Content-Type-Options", "nosniff");
+  w.header("Content-Disposition", disposition(true, rq.root.str() + ".car"));
+  w.header("Content-Type", car::car_content_type(*params));
+  if (etag_matches(req.header("If-None-Match"), etag)) {
+    w.status(304);
+    w.send("", "");
+    return;
+  }
+  if (rq.head) {
+    w.begin_chunked();
+    w.finish();
+    return;
+  }
+  // The status goes out with the first CAR byte, so a missing root or a bad range found
+  // before it is still a proper 404/400.
+  auto done = car::export_car_scoped(src, rq.root, path, *params,
+                                     [&](std::string_view b) { return w.write(b); });
+  if (!done) {
+    if (!w.started() && done.err().code == errc::not_found && rq.only_if_cached)
+      return send_text(w, 412, "not in this node's cache: " + done.err().message);
+    return send_text(w, status_for(done.err()), "cannot export " + rq.content_path + ": " + done.err().message);
+  }
+  w.finish();
 }
 
 void gateway_api::serve_tar(request_state& rq, response_writer& w) {
@@ -507,8 +504,61 @@ void gateway_api::serve_tar(request_state& rq, response_writer& w) {
   w.finish();
 }
 
+// A site answers what exists as is; only a missing path goes through _redirects.
 void gateway_api::serve_site(request_state& rq, response_writer& w) {
-  serve(rq, w);
+  inline_source src(src_);
+  auto exists = [&](std::string_view p) { return unixfs::resolve(src, rq.root, p).ok(); };
+  std::string path = "/";
+  for (auto& seg : rq.segments)
+    path += (path.size() > 1 ? "/" : "") + seg;
+  if (rq.format != response_format::unixfs || exists(path))
+    return serve(rq, w);
+  std::optional<std::string> redirects;
+  if (auto file = unixfs::resolve(src, rq.root, "_redirects"); file) {
+    // Read one byte past the parser's limit so an oversized file is reported, not truncated.
+    std::string text;
+    auto s = unixfs::cat(src, *file, 0, web::max_redirects_file_size + 1, [&](std::string_view b) {
+      text.append(b);
+      return status::success();
+    });
+    if (!s)
+      return send_text(w, status_for(s.err()), "cannot read _redirects: " + s.err().message);
+    redirects = std::move(text);
+  }
+  auto d = web::route_site_request(path, exists, redirects);
+  auto retarget = [&](const std::string& p) {
+    rq.segments.clear();
+    std::string_view rest = p;
+    while (!rest.empty()) {
+      auto slash = rest.find('/');
+      if (auto seg = rest.substr(0, slash); !seg.empty())
+        rq.segments.emplace_back(seg);
+      if (slash == std::string_view::npos)
+        break;
+      rest.remove_prefix(slash + 1);
+    }
+    rq.trailing_slash = true; // a rewritten directory serves its index, never a redirect
+    rq.content_path = "/ipfs/" + rq.root.str();
+    for (auto& seg : rq.segments)
+      rq.content_path += "/" + seg;
+  };
+  switch (d.action) {
+    case web::site_action::serve:
+      return serve(rq, w);
+    case web::site_action::rewrite:
+      retarget(d.path);
+      return serve(rq, w);
+    case web::site_action::status_page:
+      retarget(d.path);
+      return serve(rq, w, static_cast<unsigned>(d.status));
+    case web::site_action::redirect:
+      w.header("Location", d.location);
+      return send_text(w, static_cast<unsigned>(d.status), "moved to " + d.location);
+    case web::site_action::not_found:
+      return send_text(w, 404, "not found: " + path);
+    case web::site_action::error:
+      return send_text(w, 500, d.message);
+  }
 }
 
 } // namespace mantle

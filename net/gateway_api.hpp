@@ -3,10 +3,10 @@
 // websites served by host name with a _redirects file. Plain logic over a block_source: it
 // runs on the HTTP connection's thread, the source decides where blocks come from.
 #pragma once
-#include <map>
 #include <string>
 #include <vector>
 
+#include "config/options.hpp"
 #include "net/http_request.hpp"
 #include "net/response_writer.hpp"
 #include "storage/block_io.hpp"
@@ -15,8 +15,8 @@
 namespace mantle {
 
 struct gateway_options {
-  // Host name (lower case, no port) -> the root served at "/" for that host, with _redirects.
-  std::map<std::string, cid> sites;
+  // Host names whose "/" is a site root, with _redirects (--site HOST=CID).
+  std::vector<config::site_mapping> sites;
   // Origins allowed to read gateway responses from a browser ("*" = any).
   std::vector<std::string> cors_origins{"*"};
 };
@@ -29,12 +29,12 @@ public:
   struct request_state; // one request's parsed view; defined in the .cpp
 
 private:
-  void serve(request_state& rq, response_writer& w);
+  void serve(request_state& rq, response_writer& w, unsigned status_code = 200);
   void serve_site(request_state& rq, response_writer& w);
   void serve_resolved(request_state& rq, response_writer& w, unsigned status_code);
   void serve_file(request_state& rq, response_writer& w, const cid& file, const std::string& name,
                   unsigned status_code);
-  void serve_directory(request_state& rq, response_writer& w);
+  void serve_directory(request_state& rq, response_writer& w, unsigned status_code);
   void serve_raw(request_state& rq, response_writer& w);
   void serve_car(request_state& rq, response_writer& w);
   void serve_tar(request_state& rq, response_writer& w);

@@ -69,12 +69,14 @@ void http_client::close() {
 
 static std::string request_head(const std::string& method, const std::string& target,
                                  const std::string& host, const headers_list& headers) {
-  std::string h = method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
-  bool ua = false;
+  std::string h = method + " " + target + " HTTP/1.1\r\n";
+  bool ua = false, has_host = false;
   for (auto& kv : headers) {
     h += kv.first + ": " + kv.second + "\r\n";
     if (iequals(kv.first, "User-Agent")) ua = true;
+    if (iequals(kv.first, "Host")) has_host = true; // virtual hosts: the caller names the site
   }
+  if (!has_host) h += "Host: " + host + "\r\n";
   if (!ua) h += "User-Agent: mantle\r\n";
   return h;
 }

@@ -43,8 +43,8 @@ caf::behavior gateway_front(caf::stateful_actor<gateway_front_state>* self, gate
   if (auto hp = host_port::parse(cfg.address); hp && hp->port == 0)
     shown = shown.substr(0, shown.rfind(':') + 1) + std::to_string(st.server->port());
   log::info("gateway", "HTTP gateway listening on http://" + shown + "/ipfs/");
-  for (auto& [host, root] : cfg.options.sites)
-    log::info("gateway", "site " + host + " serves /ipfs/" + root.str());
+  for (auto& site : cfg.options.sites)
+    log::info("gateway", "site " + site.host + " serves /ipfs/" + site.root.str());
   return {
     [=](fault_atom) -> bool { throw std::runtime_error("fault injected into gateway-front"); },
   };

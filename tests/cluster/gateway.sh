@@ -8,7 +8,7 @@ set -euo pipefail
 build=${1:?build dir}
 work=$(mktemp -d /tmp/mantle-gateway.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill -9 $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill -9 $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
 source "$(dirname "$0")/lib.sh"
 
 # The site: nested folders, an index at the root and in a folder, a folder without one.
@@ -114,6 +114,22 @@ for i in $(seq 1 20); do
   (printf 'GET /ipfs/%s/docs/big.bin HTTP/1.1\r\nHost: x\r\n' "$root" > /dev/tcp/127.0.0.1/$gw_port) 2>/dev/null || true
 done
 expect 200 'home' "the gateway still answers after 40 aborted connections" -- "$gw/ipfs/$root/"
+
+# The same content as a website on a host name, with _redirects.
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+start_node --site "site.example=$root"
+host=(-H "Host: site.example")
+expect 200 'home' "the site is served at / for its host" -- "${host[@]}" "$gw/"
+header X-Ipfs-Path "/ipfs/$root" "the site's X-Ipfs-Path is its root"
+expect 200 'first post' "site files by path" -- "${host[@]}" "$gw/blog/2024/first.html"
+expect 301 '' "a splat redirect" -- "${host[@]}" "$gw/old-blog/2024/first.html"
+header Location '/blog/2024/first.html' "the splat is substituted"
+expect 200 'first post' "a placeholder rewrite (200)" -- "${host[@]}" "$gw/posts/2024/first"
+expect 200 'home' "an SPA fallback rewrite" -- "${host[@]}" "$gw/app/settings/profile"
+expect 410 '' "a 410 rule" -- "${host[@]}" "$gw/gone"
+expect 404 'custom not found' "the custom 404 page" -- "${host[@]}" "$gw/nothing/here"
+expect 200 'home' "other hosts still use /ipfs/ paths" -- "$gw/ipfs/$root/"
+expect 404 '' "other hosts get no site at /" -- "$gw/"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <map>
 
 #include "net/gateway_api.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "storage/car.hpp"
 #include "storage/memory_block_store.hpp"
 #include "storage/multihash.hpp"
 #include "storage/unixfs_exporter.hpp"
@@ -272,4 +274,135 @@ TEST_CASE("gateway errors: bad CIDs, missing content, bad paths, methods", "[net
   }
   CHECK(g.get(g.base() + "/data.bin", {{"Range", "bytes=0-99"}}).status == 206);
   CHECK(g.get(g.base() + "/docs/a.txt").status == 200);
+}
+
+namespace {
+// Reads a CAR body back: its roots and its blocks in order.
+std::pair<std::vector<cid>, std::vector<block>> read_car(const std::string& body) {
+  size_t pos = 0;
+  car::reader rd([&](char* buf, size_t max) -> result<size_t> {
+    size_t n = std::min(max, body.size() - pos);
+    std::memcpy(buf, body.data() + pos, n);
+    pos += n;
+    return n;
+  });
+  auto h = rd.read_header();
+  REQUIRE(h.ok());
+  std::vector<block> blocks;
+  for (;;) {
+    auto b = rd.next();
+    REQUIRE(b.ok());
+    if (!*b)
+      break;
+    blocks.push_back(std::move(**b));
+  }
+  return {h->roots, blocks};
+}
+} // namespace
+
+TEST_CASE("gateway CAR responses prove the path and honour dag-scope and entity-bytes", "[net][gateway][car]") {
+  gateway_fixture g;
+  auto r = g.get(g.base() + "/docs/a.txt?format=car");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type") == "application/vnd.ipld.car; version=1; order=dfs; dups=n");
+  CHECK(r.header("Etag").find(g.root.str() + ".car.") != std::string::npos);
+  auto [roots, blocks] = read_car(r.body);
+  REQUIRE(roots.size() == 1);
+  CHECK(roots[0] == g.root);
+  // root dir, docs dir, then the file (one raw leaf).
+  REQUIRE(blocks.size() == 3);
+  CHECK(blocks[0].cid == g.root);
+  CHECK(blocks[2].cid == g.files["docs/a.txt"]);
+  CHECK(blocks[2].data == "alpha\n");
+
+  // The whole site: every block the fixture stored under the root, once.
+  r = g.get(g.base(), {{"Accept", "application/vnd.ipld.car"}});
+  REQUIRE(r.status == 200);
+  auto all = read_car(r.body).second;
+  memory_block_store copy;
+  for (auto& b : all)
+    REQUIRE(copy.put(b).ok());
+  std::string back;
+  REQUIRE(unixfs::cat(copy, *unixfs::resolve(copy, g.root, "data.bin"), 0, std::nullopt,
+                      [&](std::string_view b) { back.append(b); return status::success(); }).ok());
+  CHECK(back == g.big);
+
+  // dag-scope=block: the path's blocks and the file's root only.
+  r = g.get(g.base() + "/data.bin?format=car&dag-scope=block");
+  REQUIRE(r.status == 200);
+  CHECK(read_car(r.body).second.size() == 2);
+  // entity-bytes: a slice needs only the leaves that overlap it (plus the nodes above them).
+  r = g.get(g.base() + "/data.bin?format=car&dag-scope=entity&entity-bytes=2048:4095");
+  REQUIRE(r.status == 200);
+  auto slice = read_car(r.body).second;
+  CHECK(slice.size() < 10);
+  size_t leaves = 0;
+  for (auto& b : slice)
+    if (b.cid.codec == codec::raw) {
+      ++leaves;
+      CHECK(g.big.find(b.data) != std::string::npos);
+    }
+  CHECK(leaves == 2);
+  CHECK(r.header("Etag") != g.get(g.base() + "/data.bin?format=car").header("Etag"));
+
+  CHECK(g.get(g.base() + "?format=car&dag-scope=nope").status == 400);
+  CHECK(g.get(g.base() + "/data.bin?format=car&dag-scope=entity&entity-bytes=x:y").status == 400);
+  CHECK(g.get(g.base() + "/missing?format=car").status == 404);
+  CHECK(g.get("/ipfs/bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e?format=car",
+              {{"Cache-Control", "only-if-cached"}}).status == 412);
+}
+
+TEST_CASE("gateway serves a site by host name through its _redirects", "[net][gateway][site]") {
+  // A second site with a _redirects file, built beside the fixture's content.
+  site_fixture base;
+  unixfs::import_options opt;
+  opt.cid_version = 1;
+  opt.raw_leaves = true;
+  unixfs::directory_builder dir(base.store, opt);
+  auto add = [&](const std::string& path, const std::string& content) {
+    auto f = unixfs::import_bytes(base.store, opt, content);
+    REQUIRE(f.ok());
+    REQUIRE(dir.add_file(path, *f).ok());
+  };
+  add("index.html", "<html>spa</html>");
+  add("404.html", "<html>lost</html>");
+  add("blog/post.html", "<html>post</html>");
+  add("_redirects", "/old/*  /blog/:splat  301\n/p/:name  /blog/:name.html  200\n/app/*  /index.html  200\n/*  /404.html  404\n");
+  auto dirs = dir.finish();
+  REQUIRE(dirs.ok());
+  cid site_root = dirs->back().second.root;
+
+  gateway_options opts;
+  opts.sites.push_back({"example.org", site_root});
+  gateway_api api(base.store, opts);
+  http_server server([&](http_request& r, response_writer& w) { api.handle(r, w); });
+  REQUIRE(server.start("127.0.0.1:0").ok());
+  auto get = [&](const std::string& host, const std::string& target) {
+    http_client c;
+    REQUIRE(c.connect("127.0.0.1:" + std::to_string(server.port())).ok());
+    auto r = c.request("GET", target, {{"Host", host}});
+    REQUIRE(r.ok());
+    return *r;
+  };
+  auto r = get("example.org:8080", "/");
+  CHECK(r.status == 200);
+  CHECK(r.body == "<html>spa</html>");
+  CHECK(r.header("X-Ipfs-Path") == "/ipfs/" + site_root.str());
+  CHECK(get("Example.ORG", "/blog/post.html").body == "<html>post</html>");
+  r = get("example.org", "/old/post.html");
+  CHECK(r.status == 301);
+  CHECK(r.header("Location") == "/blog/post.html");
+  r = get("example.org", "/p/post");
+  CHECK(r.status == 200);
+  CHECK(r.body == "<html>post</html>");
+  r = get("example.org", "/app/deep/link");
+  CHECK(r.status == 200);
+  CHECK(r.body == "<html>spa</html>");
+  r = get("example.org", "/nothing");
+  CHECK(r.status == 404);
+  CHECK(r.body == "<html>lost</html>");
+  CHECK(r.header("Content-Type") == "text/html; charset=utf-8");
+  // Other hosts get the path gateway; /ipfs/ paths work on the site's host too.
+  CHECK(get("other.org", "/").status == 404);
+  CHECK(get("example.org", "/ipfs/" + base.root.str() + "/docs/a.txt").body == "alpha\n");
 }

@@ -47,6 +47,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   gw.store_name = "blocks";
   gw.id = rpc.id;
   gw.local_store = store;
+  gw.options.sites = env.options.sites;
 
   std::vector<child_spec> out;
   out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
