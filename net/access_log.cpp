@@ -78,8 +78,25 @@ result<std::shared_ptr<access_log>> access_log::open(const std::string& where) {
   return std::shared_ptr<access_log>(new access_log(fd));
 }
 
+namespace {
+constexpr size_t flush_bytes = 64 * 1024;
+constexpr auto flush_interval = std::chrono::milliseconds(250);
+} // namespace
+
+access_log::access_log(int fd) : fd_(fd) {
+  if (fd_ >= 0) thread_ = std::thread([this] { flusher(); });
+}
+
 access_log::~access_log() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+  flush();
+  ::close(fd_);
 }
 
 void access_log::write(const std::string& line) {
@@ -87,9 +104,40 @@ void access_log::write(const std::string& line) {
     log::info("access", line);
     return;
   }
-  std::string l = line + "\n";
-  // A short write to a regular file means a full disk; the request was served, so drop it.
-  (void)!::write(fd_, l.data(), l.size());
+  bool full;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    buf_.append(line).push_back('\n');
+    full = buf_.size() >= flush_bytes;
+  }
+  if (full) cv_.notify_one();
+}
+
+void access_log::flush() {
+  std::lock_guard<std::mutex> io(io_mu_);
+  std::string out;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    out.swap(buf_);
+  }
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break; // a full disk: the requests were served, their lines are dropped
+    done += static_cast<size_t>(n);
+  }
+}
+
+void access_log::flusher() {
+  std::unique_lock<std::mutex> lk(mu_);
+  while (!stop_) {
+    cv_.wait_for(lk, flush_interval, [this] { return stop_ || buf_.size() >= flush_bytes; });
+    if (buf_.empty()) continue;
+    lk.unlock();
+    flush();
+    lk.lock();
+  }
 }
 
 http_handler with_access_log(std::shared_ptr<access_log> log, http_handler inner) {

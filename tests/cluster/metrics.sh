@@ -109,7 +109,9 @@ sys.exit(1 if errors or not types else 0)
 PY
 then ok "every line of /metrics follows the text format"; else bad "/metrics does not parse"; fi
 
-# Access log: one combined-format line per request, ours among them.
+# Access log: one combined-format line per request, ours among them. Lines are written in
+# batches (every 250 ms): wait for the last request's line first.
+for _ in $(seq 1 100); do grep -q '"GET /metrics HTTP/1.1" 200 ' "$work/access.log" 2>/dev/null && break; sleep 0.05; done
 grep -q '"POST /api/v0/add HTTP/1.1" 200 ' "$work/access.log" && ok "the add is in the access log" || bad "add missing from the access log"
 grep -q '"POST /api/v0/no/such/command HTTP/1.1" 404 ' "$work/access.log" && ok "the 404 is in the access log" || bad "404 missing from the access log"
 grep -q '"POST /api/v0/add HTTP/1.1" 403 ' "$work/access.log" && ok "the refused origin is in the access log" || bad "403 missing from the access log"

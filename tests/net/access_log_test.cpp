@@ -3,6 +3,7 @@
 #include "tests/net/string_sink.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <unistd.h>
 
@@ -69,6 +70,7 @@ TEST_CASE("with_access_log appends one line per request to a file", "[access_log
     response_writer w(sink, true);
     h(req, w);
   }
+  (*log)->flush();
   std::ifstream in(path);
   std::string a, b, c;
   REQUIRE(std::getline(in, a));
@@ -78,5 +80,13 @@ TEST_CASE("with_access_log appends one line per request to a file", "[access_log
   CHECK(a.find("\"GET /x HTTP/1.1\" 200 4 \"http://ref.example/\" \"test-agent\" ") != std::string::npos);
   CHECK(b.find("\"GET /missing HTTP/1.1\" 404 4 ") != std::string::npos);
   CHECK_FALSE(access_log::open(dir.path + "/no/such/dir/log").ok());
+  // Whatever is still buffered is written when the log closes.
+  (*log)->write("third");
+  h = nullptr;
+  log->reset(); // the last owner: closes the file
+  std::ifstream again(path);
+  std::string all((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+  CHECK(all.size() > 2 * 60);
+  CHECK(all.substr(all.size() - 6) == "third\n");
   CHECK(with_access_log(nullptr, [](http_request&, response_writer&) {}) != nullptr);
 }
