@@ -100,7 +100,7 @@ route_labeler rpc_route_labeler(std::string prefix, std::vector<std::string> com
       return known->count(cmd) ? cmd : "unknown";
     }
     if (p == prefix) return "unknown";
-    if (p == "/metrics") return "metrics";
+    if (p == "/metrics" || p == "/debug/metrics/prometheus") return "metrics";
     if (p == "/psa" || p.rfind("/psa/", 0) == 0) return "psa";
     return "other";
   };

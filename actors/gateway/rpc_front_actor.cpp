@@ -105,6 +105,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     log::warning("rpc", "fault injection is enabled (mantle/diag/fault)");
   }
   st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
+  st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
   st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));
   auto* routes = st.routes.get();
   std::vector<std::string> cors_origins = cfg.allowed_origins; // only origins the operator listed

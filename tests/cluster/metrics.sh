@@ -44,10 +44,17 @@ code=$(curl -s -D "$work/headers" -o /dev/null -w '%{http_code}' -X POST -H "Ori
 [ "$code" = 200 ] && ok "a POST from an origin in api-cors-origins is served" || bad "listed origin answered $code"
 grep -qi '^Access-Control-Allow-Origin: http://ui.example' "$work/headers" && ok "it carries Access-Control-Allow-Origin" \
   || bad "no Access-Control-Allow-Origin for the listed origin"
+code=$(curl -s -D "$work/headers" -o /dev/null -w '%{http_code}' -X OPTIONS -H "Origin: http://ui.example" \
+  -H "Access-Control-Request-Method: POST" "$api/add")
+[ "$code" = 204 ] && grep -qi '^Access-Control-Allow-Methods: POST' "$work/headers" && ok "a CORS preflight from the listed origin is answered" \
+  || bad "preflight answered $code: $(cat "$work/headers")"
 
 scrape
 ctype=$(curl -s -o /dev/null -w '%{content_type}' "$base/metrics")
 [ "$ctype" = "text/plain; version=0.0.4; charset=utf-8" ] && ok "content type is the 0.0.4 text format" || bad "content type '$ctype'"
+curl -sf "$base/debug/metrics/prometheus" > "$work/kubo-path" || true
+grep -q '^# TYPE mantle_http_requests_total counter$' "$work/kubo-path" \
+  && ok "Kubo's /debug/metrics/prometheus serves the same" || bad "no metrics on /debug/metrics/prometheus"
 expect_value 'mantle_http_requests_total{server="rpc",route="add",code="200"}' 1
 expect_value 'mantle_http_requests_total{server="rpc",route="cat",code="200"}' 2
 expect_value 'mantle_http_requests_total{server="rpc",route="unknown",code="404"}' 1

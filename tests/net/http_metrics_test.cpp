@@ -79,6 +79,7 @@ TEST_CASE("rpc route labels are bounded", "[metrics]") {
   CHECK(label(request("POST", "/api/v0")) == "unknown");
   CHECK(label(request("POST", "/api/v0/")) == "unknown");
   CHECK(label(request("GET", "/metrics")) == "metrics");
+  CHECK(label(request("GET", "/debug/metrics/prometheus")) == "metrics");
   CHECK(label(request("GET", "/psa/pins")) == "psa");
   CHECK(label(request("GET", "/api/v01")) == "other");
   CHECK(label(request("GET", "/")) == "other");
