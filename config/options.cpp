@@ -76,6 +76,9 @@ const std::vector<option_info>& schema() {
     {"threads", value_kind::count, "0", "actor scheduler threads; 0 means one per CPU core"},
     {"fault-injection", value_kind::count, "0", "1 enables POST /api/v0/mantle/diag/fault?arg=<child> (supervision drills, tests); keep 0 in production"},
     {"site", value_kind::site_list, "", "serve a web site: HOST=CID, repeatable or comma-separated; requests with that Host get the site (with its _redirects)"},
+    {"api-cors-origins", value_kind::list, "", "browser origins allowed to call the RPC API (comma separated, repeatable, * for any); empty: only the API's own origin, as Kubo"},
+    {"gateway-cors-origins", value_kind::list, "*", "origins the gateway sends Access-Control-Allow-Origin for (comma separated, repeatable); empty: no CORS headers"},
+    {"access-log", value_kind::path, "", "write one line per HTTP request (combined log format + milliseconds) to this file; - for stderr; empty: off"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -118,7 +121,7 @@ result<command_line> parse_command_line(const std::vector<std::string>& args) {
       if (value->empty())
         return invalid("option '--config' needs a file path");
       out.config_file = *value;
-    } else if (opt->kind == value_kind::site_list && out.values.count(name)) {
+    } else if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list) && out.values.count(name)) {
       out.values[name].text += "," + *value; // repeated: the occurrences add up
     } else {
       out.values[name] = raw_value{*value, "--" + name};
@@ -155,7 +158,7 @@ result<raw_values> parse_config_text(std::string_view text, const std::string& s
       return invalid(where + ": unknown option '" + key + "'");
     if (command_line_only(key))
       return invalid(where + ": '" + key + "' is only accepted on the command line");
-    if (opt->kind == value_kind::site_list && out.count(key)) {
+    if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list) && out.count(key)) {
       out[key].text += "," + std::string(value);
       out[key].origin += "," + std::to_string(line_no);
       continue;
@@ -274,6 +277,31 @@ result<uint32_t> parse_count(std::string_view text, uint32_t max) {
   if (*n > max)
     return invalid("number " + std::string(text) + " is too large (at most " + std::to_string(max) + ")");
   return static_cast<uint32_t>(*n);
+}
+
+result<std::vector<std::string>> parse_origin_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (true) {
+    auto comma = text.find(',');
+    std::string_view item = trim(text.substr(0, comma));
+    if (!item.empty()) {
+      auto sep = item.find("://");
+      bool ok = item == "*";
+      if (!ok && sep != std::string_view::npos && sep > 0) {
+        std::string_view host = item.substr(sep + 3);
+        ok = !host.empty() && host.find_first_of("/?# \t") == std::string_view::npos;
+      }
+      if (!ok)
+        return invalid("invalid origin '" + std::string(item) +
+                       "': expected * or scheme://host[:port] without a path, e.g. https://app.example.com");
+      if (std::find(out.begin(), out.end(), item) == out.end())
+        out.emplace_back(item);
+    }
+    if (comma == std::string_view::npos)
+      break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 std::string format_size(uint64_t bytes) {
@@ -425,6 +453,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!sites)
       return fail(sites.err());
     o.sites = std::move(*sites);
+  } else if (name == "api-cors-origins" || name == "gateway-cors-origins") {
+    auto l = parse_origin_list(v.text);
+    if (!l)
+      return fail(l.err());
+    (name == "api-cors-origins" ? o.api_cors_origins : o.gateway_cors_origins) = std::move(*l);
+  } else if (name == "access-log") {
+    o.access_log = v.text;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }
@@ -479,6 +514,7 @@ std::string help_text(std::string_view program) {
               : o.kind == value_kind::count ? " <n>"
               : o.kind == value_kind::duration ? " <duration>"
               : o.kind == value_kind::site_list ? " <host=cid>"
+              : o.kind == value_kind::list ? " <list>"
                                                : " <level>";
     if (left.size() < 32)
       left.resize(32, ' ');

@@ -39,13 +39,17 @@ struct node_options {
   log::level log_level = log::level::info;
   uint32_t threads = 0; // CAF scheduler threads; 0 = one per core
   bool fault_injection = false; // exposes mantle/diag/fault for supervision drills
+  // Browser origins allowed on the RPC API; empty = Kubo's default (the API's own origin).
+  std::vector<std::string> api_cors_origins;
+  std::vector<std::string> gateway_cors_origins{"*"}; // Access-Control-Allow-Origin of the gateway
+  std::string access_log; // path, "-" for stderr (through the log), empty = off
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct
 };
 
-// site_list options may be repeated (and a value may be a comma-separated list); the
-// occurrences of one layer add up, and a later layer replaces the whole list.
-enum class value_kind { path, address, size, count, duration, log_level, flag, site_list };
+// site_list and list options may be repeated (and a value may be a comma-separated list);
+// the occurrences of one layer add up, and a later layer replaces the whole list.
+enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list };
 
 struct option_info {
   const char* name;          // long option without "--"; also the key in config files
@@ -99,6 +103,8 @@ result<uint64_t> parse_size(std::string_view text);                 // 1TiB, 500
 result<std::chrono::milliseconds> parse_duration(std::string_view text); // 250ms, 10s, 5m, 1h
 result<host_port> parse_address(std::string_view text);             // 127.0.0.1:5001, [::1]:80
 result<uint32_t> parse_count(std::string_view text, uint32_t max);
+// CORS origins, comma separated: "*" or scheme://host[:port] with no path; blanks are dropped.
+result<std::vector<std::string>> parse_origin_list(std::string_view text);
 std::string format_size(uint64_t bytes);                           // largest exact binary unit
 std::string format_duration(std::chrono::milliseconds d);
 // "example.org=bafy...,docs.example.org=Qm..." (spaces around items allowed). Hosts are DNS

@@ -151,27 +151,7 @@ gateway_api::gateway_api(block_source& blocks, gateway_options opts)
     : src_(blocks), opts_(std::move(opts)) {}
 
 void gateway_api::handle(http_request& req, response_writer& w) {
-  if (!opts_.cors_origins.empty()) {
-    auto origin = req.header("Origin");
-    bool any = std::find(opts_.cors_origins.begin(), opts_.cors_origins.end(), "*") != opts_.cors_origins.end();
-    if (any)
-      w.header("Access-Control-Allow-Origin", "*");
-    else if (!origin.empty() &&
-             std::find(opts_.cors_origins.begin(), opts_.cors_origins.end(), origin) != opts_.cors_origins.end()) {
-      w.header("Access-Control-Allow-Origin", origin);
-      w.header("Vary", "Origin");
-    }
-    w.header("Access-Control-Expose-Headers",
-             "Content-Range, Content-Length, X-Ipfs-Path, X-Ipfs-Roots, Etag, Content-Disposition");
-  }
-  if (req.method == "OPTIONS") {
-    w.header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
-    w.header("Access-Control-Allow-Headers", "Content-Type, Range, User-Agent, X-Requested-With");
-    w.header("Allow", "GET, HEAD, OPTIONS");
-    w.status(204);
-    w.send("", "text/plain");
-    return;
-  }
+  // CORS and OPTIONS are answered around this handler (net/cors).
   if (req.method != "GET" && req.method != "HEAD") {
     w.header("Allow", "GET, HEAD, OPTIONS");
     return send_text(w, 405, "method " + req.method + " is not allowed: the gateway is read-only");

@@ -17,8 +17,6 @@ namespace mantle {
 struct gateway_options {
   // Host names whose "/" is a site root, with _redirects (--site HOST=CID).
   std::vector<config::site_mapping> sites;
-  // Origins allowed to read gateway responses from a browser ("*" = any).
-  std::vector<std::string> cors_origins{"*"};
 };
 
 class gateway_api {

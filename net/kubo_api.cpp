@@ -8,6 +8,7 @@
 
 #include "config/version.hpp"
 #include "net/kubo_add.hpp"
+#include "net/http_metrics.hpp"
 #include "net/kubo_rpc.hpp"
 #include "net/multipart_pull.hpp"
 #include "net/multipart_reader.hpp"
@@ -422,6 +423,7 @@ void kubo_api::repo_gc(http_request& r, response_writer& w) {
 namespace mantle {
 
 void kubo_api::add(http_request& r, response_writer& w) {
+  add_meter meter; // add throughput on /metrics
   auto params = parse_add_params([&](const std::string& k) { return r.query.get(k); });
   if (!params)
     return send_error(w, params.err());
@@ -457,6 +459,7 @@ void kubo_api::add(http_request& r, response_writer& w) {
   cb.on_part_data = [&](std::string_view d) -> status {
     if (!in_file)
       return d.empty() ? status{} : make_error(errc::invalid_input, "a directory part carries data");
+    meter.add_bytes(d.size());
     return op.write(d);
   };
   cb.on_part_end = [&]() -> status {
@@ -476,6 +479,7 @@ void kubo_api::add(http_request& r, response_writer& w) {
   if (!w.started())
     begin_value_stream(w);
   w.finish();
+  meter.succeeded();
 }
 
 void kubo_api::block_put(http_request& r, response_writer& w) {

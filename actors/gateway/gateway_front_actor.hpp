@@ -5,12 +5,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/gateway_api.hpp"
 #include "net/node_backend.hpp"
 
 namespace mantle {
 
+class access_log;
 class block_store;
 
 struct gateway_front_config {
@@ -19,6 +21,8 @@ struct gateway_front_config {
   peer_info id;
   std::shared_ptr<block_store> local_store; // in-process store for direct reads (optional)
   gateway_options options;
+  std::vector<std::string> cors_origins{"*"}; // --gateway-cors-origins
+  std::shared_ptr<access_log> requests_log;    // shared with the RPC front; null = off
 };
 
 caf::actor spawn_gateway_front(caf::actor_system& sys, gateway_front_config cfg);

@@ -16,6 +16,9 @@
 
 #include <nlohmann/json.hpp>
 #include "net/router.hpp"
+#include "net/access_log.hpp"
+#include "net/cors.hpp"
+#include "net/http_metrics.hpp"
 
 namespace mantle {
 namespace {
@@ -25,14 +28,41 @@ struct rpc_front_state {
   std::unique_ptr<kubo_api> api;
   std::unique_ptr<router> routes;
   std::unique_ptr<http_server> server;
+  uint64_t scrape_id = 0; // store gauges callback in global_metrics()
 
   ~rpc_front_state() {
     // Joins the connection threads; they only talk to other actors, never to this one.
     if (server)
       server->stop();
+    if (scrape_id) // before `backend` goes: the callback may use it
+      global_metrics().remove_scrape_callback(scrape_id);
   }
   static inline const char* name = "rpc-front";
 };
+
+// Block store gauges for /metrics, read at scrape time: from the in-process store when there is
+// one (a read transaction), else through the backend.
+std::function<void()> store_gauges(std::shared_ptr<block_store> local, node_backend& backend) {
+  auto& reg = global_metrics();
+  auto blocks = reg.gauge("mantle_blocks_stored", "Blocks in the block store.").with({});
+  auto bytes = reg.gauge("mantle_stored_bytes", "Bytes of block data in the block store.").with({});
+  auto max = reg.gauge("mantle_storage_max_bytes", "Most bytes the block store may hold.").with({});
+  auto pins = reg.gauge("mantle_pins", "Pinned roots, by pin type.", {"type"});
+  auto recursive = pins.with({"recursive"}), direct = pins.with({"direct"});
+  return [=, &backend] {
+    auto s = local ? local->stat() : backend.stat();
+    if (s) {
+      blocks.set(static_cast<double>(s->num_objects));
+      bytes.set(static_cast<double>(s->repo_size));
+      max.set(static_cast<double>(s->storage_max));
+    }
+    for (auto [type, g] : {std::pair{pin_type::recursive, recursive}, std::pair{pin_type::direct, direct}}) {
+      auto p = local ? local->pins(type) : backend.pin_ls(type, {});
+      if (p)
+        g.set(static_cast<double>(p->size()));
+    }
+  };
+}
 
 caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_config cfg) {
   auto& sys = self->system();
@@ -70,9 +100,20 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     });
     log::warning("rpc", "fault injection is enabled (mantle/diag/fault)");
   }
+  st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
+  st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
+  st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));
   auto* routes = st.routes.get();
-  st.server = std::make_unique<http_server>(
-    [routes](http_request& req, response_writer& w) { routes->handle(req, w); });
+  std::vector<std::string> cors_origins = cfg.allowed_origins; // only origins the operator listed
+  http_handler handler = [routes, cors_origins](http_request& req, response_writer& w) {
+    apply_rpc_cors(req, w, cors_origins);
+    routes->handle(req, w);
+  };
+  auto commands = st.api->commands();
+  commands.push_back("mantle/diag/fault");
+  handler = instrument(global_metrics(), "rpc", rpc_route_labeler(policy.prefix, commands), std::move(handler));
+  handler = with_access_log(cfg.requests_log, std::move(handler));
+  st.server = std::make_unique<http_server>(std::move(handler));
   if (auto s = st.server->start(cfg.address); !s) {
     log::error("rpc", "cannot listen on " + cfg.address + ": " + s.err().message);
     self->quit(to_caf(s.err()));

@@ -13,6 +13,7 @@
 namespace mantle {
 
 class block_store;
+class access_log;
 
 struct rpc_front_config {
   std::string address;   // "127.0.0.1:5001"
@@ -22,6 +23,7 @@ struct rpc_front_config {
   std::vector<std::string> allowed_origins; // empty: Kubo's defaults (same origin only)
   std::shared_ptr<block_store> local_store;  // in-process store for direct reads (optional)
   bool fault_injection = false;              // mantle/diag/fault route for supervision drills
+  std::shared_ptr<access_log> requests_log;  // access log (net/access_log); null = off
 };
 
 caf::actor spawn_rpc_front(caf::actor_system& sys, rpc_front_config cfg);

@@ -17,12 +17,18 @@
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
 #include "messages/supervisor.hpp"
+#include "net/metrics.hpp"
 
 namespace mantle {
 
 namespace {
 
 constexpr const char* component = "supervisor";
+
+counter_family restart_counter() {
+  return global_metrics().counter("mantle_actor_restarts_total", "Restarts of supervised actors, by child.",
+                                  {"child"});
+}
 
 struct child_entry {
   child_spec spec;
@@ -165,6 +171,7 @@ void on_child_down(supervisor_actor* self, const caf::down_msg& dm) {
     return;
   }
   ++c.restarts;
+  restart_counter().with({c.spec.name}).inc();
   if (auto failed = start_child(self, c)) {
     escalate(self, "child '" + c.spec.name + "' could not be restarted: " + *failed);
     return;
@@ -192,6 +199,8 @@ caf::behavior supervisor_fun(supervisor_actor* self, std::vector<child_spec> spe
   st.policy.emplace(opts.restart_limit, opts.restart_window);
   for (auto& s : specs)
     st.children.push_back(child_entry{std::move(s), nullptr, 0, {}});
+  for (auto& c : st.children)
+    restart_counter().with({c.spec.name}); // exposed as 0 from the start, so rate() works
 
   self->set_down_handler([self](caf::down_msg& dm) { on_child_down(self, dm); });
   // Trapping exits turns an external stop request into an ordered shutdown of the children.

@@ -177,3 +177,40 @@ TEST_CASE("value syntaxes", "[config]") {
   CHECK(format_duration(milliseconds(10000)) == "10s");
   CHECK(format_duration(milliseconds(250)) == "250ms");
 }
+
+TEST_CASE("CORS origin lists and the access log option", "[config]") {
+  auto d = load({});
+  REQUIRE(d.ok());
+  CHECK(d->options.api_cors_origins.empty());
+  CHECK(d->options.gateway_cors_origins == std::vector<std::string>{"*"});
+  CHECK(d->options.access_log.empty());
+
+  // Comma separated and repeatable on the command line; blanks and duplicates dropped.
+  auto r = load(argv_of({"--api-cors-origins", "http://a.example, https://b.example:8443,",
+                         "--api-cors-origins=http://c.example", "--api-cors-origins", "http://a.example",
+                         "--gateway-cors-origins", "", "--access-log", "-"}));
+  REQUIRE(r.ok());
+  CHECK(r->options.api_cors_origins ==
+        std::vector<std::string>{"http://a.example", "https://b.example:8443", "http://c.example"});
+  CHECK(r->options.gateway_cors_origins.empty()); // explicitly empty: no CORS headers
+  CHECK(r->options.access_log == "-");
+
+  // Repeatable in a config file too; the command line replaces the file's list.
+  auto path = temp_file("api-cors-origins = http://x.example\napi-cors-origins = *\naccess-log = /tmp/a.log\n");
+  auto f = load(argv_of({"--config", path.c_str()}));
+  auto g = load(argv_of({"--config", path.c_str(), "--api-cors-origins", "http://y.example"}));
+  std::remove(path.c_str());
+  REQUIRE(f.ok());
+  CHECK(f->options.api_cors_origins == std::vector<std::string>{"http://x.example", "*"});
+  CHECK(f->options.access_log == "/tmp/a.log");
+  REQUIRE(g.ok());
+  CHECK(g->options.api_cors_origins == std::vector<std::string>{"http://y.example"});
+
+  for (const char* bad : {"example.com", "http://", "http://a.example/path", "://x", "http://a b"}) {
+    auto e = load(argv_of({"--api-cors-origins", bad}));
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.err().message.find("--api-cors-origins") != std::string::npos);
+    CHECK(e.err().message.find("invalid origin") != std::string::npos);
+  }
+  CHECK(help_text("mantled").find("--gateway-cors-origins <list>") != std::string::npos);
+}

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <map>
 
+#include "net/cors.hpp"
 #include "net/gateway_api.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -64,7 +65,7 @@ struct gateway_fixture : site_fixture {
   http_server server;
   explicit gateway_fixture(gateway_options opts = {})
       : api(store, std::move(opts)),
-        server([this](http_request& r, response_writer& w) { api.handle(r, w); }) {
+        server(with_gateway_cors({"*"}, [this](http_request& r, response_writer& w) { api.handle(r, w); })) {
     REQUIRE(server.start("127.0.0.1:0").ok());
   }
   client_response get(const std::string& target, headers_list h = {}, const std::string& method = "GET") {

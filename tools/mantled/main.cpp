@@ -10,6 +10,7 @@
 #include "actors/node/node.hpp"
 #include "config/log.hpp"
 #include "config/version.hpp"
+#include "net/access_log.hpp"
 #include "storage/block_store.hpp"
 
 namespace {
@@ -41,6 +42,13 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   rpc.store_name = "blocks";
   rpc.local_store = store;
   rpc.fault_injection = env.options.fault_injection;
+  rpc.allowed_origins = env.options.api_cors_origins;
+  if (!env.options.access_log.empty()) {
+    auto log = access_log::open(env.options.access_log);
+    if (!log)
+      throw std::runtime_error(log.err().message);
+    rpc.requests_log = *log; // shared with the gateway once it is served
+  }
 
   gateway_front_config gw;
   gw.address = env.options.gateway_addr.str();
@@ -48,6 +56,8 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   gw.id = rpc.id;
   gw.local_store = store;
   gw.options.sites = env.options.sites;
+  gw.cors_origins = env.options.gateway_cors_origins;
+  gw.requests_log = rpc.requests_log;
 
   std::vector<child_spec> out;
   out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});

@@ -16,6 +16,7 @@
 #include <caf/system_messages.hpp>
 
 #include "actors/supervisor/supervisor_actor.hpp"
+#include "net/metrics.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
 #include "messages/supervisor.hpp"
@@ -118,9 +119,16 @@ TEST_CASE_METHOD(fixture, "supervisor restarts a crashed child with a new handle
   REQUIRE(a1);
   CHECK(sys->registry().get<caf::actor>(caf::atom("alpha")) == a1);
   CHECK(std::get<pong_atom>(ask<pong_atom>(self, a1, ping_atom::value)) == pong_atom::value);
+  auto restart_metric = [](const char* child) { // /metrics, shared by every test in the process
+    return global_metrics().counter("mantle_actor_restarts_total", "Restarts of supervised actors, by child.",
+                                    {"child"}).with({child}).value();
+  };
+  uint64_t alpha_before = restart_metric("alpha"), beta_before = restart_metric("beta");
 
   self->send(a1, int32_t{-1}); // throws inside alpha
   sched->run();
+  CHECK(restart_metric("alpha") == alpha_before + 1);
+  CHECK(restart_metric("beta") == beta_before);
   auto a2 = whereis(self, sup, "alpha");
   REQUIRE(a2);
   CHECK(a2 != a1);
