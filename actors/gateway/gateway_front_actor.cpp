@@ -6,9 +6,7 @@
 #include "config/log.hpp"
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
-#include "net/access_log.hpp"
-#include "net/cors.hpp"
-#include "net/http_metrics.hpp"
+#include "net/gateway_ops.hpp"
 #include "net/http_server.hpp"
 
 namespace mantle {
@@ -34,10 +32,8 @@ caf::behavior gateway_front(caf::stateful_actor<gateway_front_state>* self, gate
   auto* api = st.api.get();
   http_server_options so;
   so.max_connections = 1024; // browsers open many; each idle one is just a parked thread
-  http_handler handler = [api](http_request& req, response_writer& w) { api->handle(req, w); };
-  handler = with_gateway_cors(cfg.cors_origins, std::move(handler));
-  handler = instrument(global_metrics(), "gateway", constant_route("gateway"), std::move(handler));
-  handler = with_access_log(cfg.requests_log, std::move(handler));
+  auto handler = wrap_gateway_ops([api](http_request& req, response_writer& w) { api->handle(req, w); },
+                                  cfg.cors_origins, cfg.requests_log);
   st.server = std::make_unique<http_server>(std::move(handler), so);
   if (auto s = st.server->start(cfg.address); !s) {
     log::error("gateway", "cannot listen on " + cfg.address + ": " + s.err().message);

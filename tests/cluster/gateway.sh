@@ -117,6 +117,13 @@ for i in $(seq 1 20); do
 done
 expect 200 'home' "the gateway still answers after 40 aborted connections" -- "$gw/ipfs/$root/"
 
+# The gateway's requests are counted on the RPC port's /metrics.
+metrics=$(curl -sf "http://127.0.0.1:$rpc_port/metrics")
+if grep -q 'mantle_http_requests_total{server="gateway",route="gateway",code="404"}' <<<"$metrics"; then ok "gateway 404s are counted in /metrics"
+else bad "gateway 404s are counted in /metrics"; fi
+if grep -Eq 'mantle_http_response_bytes_total\{server="gateway",route="gateway"\} [1-9]' <<<"$metrics"; then ok "gateway bytes served are counted"
+else bad "gateway bytes served are counted ($(grep response_bytes <<<"$metrics"))"; fi
+
 # The same content as a website on a host name, with _redirects.
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 start_node --site "site.example=$root"
