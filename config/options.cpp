@@ -75,6 +75,8 @@ const std::vector<option_info>& schema() {
     {"log-level", value_kind::log_level, "info", "error, warning, info, debug or trace"},
     {"threads", value_kind::count, "0", "actor scheduler threads; 0 means one per CPU core"},
     {"fault-injection", value_kind::count, "0", "1 enables POST /api/v0/mantle/diag/fault?arg=<child> (supervision drills, tests); keep 0 in production"},
+    {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
+    {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -335,6 +337,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!n)
       return fail(n.err());
     o.fault_injection = *n == 1;
+  } else if (name == "psa-retry-interval" || name == "psa-pin-timeout") {
+    auto d = parse_duration(v.text);
+    if (!d)
+      return fail(d.err());
+    if (d->count() == 0)
+      return fail(invalid(name + " must be longer than 0ms"));
+    (name == "psa-retry-interval" ? o.psa_retry_interval : o.psa_pin_timeout) = *d;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }

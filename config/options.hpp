@@ -30,6 +30,8 @@ struct node_options {
   log::level log_level = log::level::info;
   uint32_t threads = 0; // CAF scheduler threads; 0 = one per core
   bool fault_injection = false; // exposes mantle/diag/fault for supervision drills
+  std::chrono::milliseconds psa_retry_interval{5000};      // pinning service: retry missing blocks
+  std::chrono::milliseconds psa_pin_timeout{24 * 3600 * 1000}; // pinning service: give up (failed)
   std::string config_file; // the file the values came from; empty when none was given
 };
 

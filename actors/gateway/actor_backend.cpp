@@ -235,4 +235,9 @@ std::unique_ptr<node_backend> make_actor_backend(caf::actor_system& sys, actor_r
   return std::make_unique<actor_backend>(sys, std::move(store), std::move(id), std::move(local));
 }
 
+actor_resolver registry_resolver(caf::actor_system& sys, const std::string& name) {
+  auto key = caf::atom_from_string(name);
+  return [&sys, key] { return caf::actor_cast<caf::actor>(sys.registry().get(key)); };
+}
+
 } // namespace mantle

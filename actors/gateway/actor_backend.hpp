@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "net/node_backend.hpp"
 
@@ -14,6 +15,10 @@ namespace mantle {
 using actor_resolver = std::function<caf::actor()>;
 
 class block_store;
+
+// Looks `name` up in the actor registry on every call (supervised children re-register there
+// under a new handle after each restart).
+actor_resolver registry_resolver(caf::actor_system& sys, const std::string& name);
 
 // `local` (optional) is the block store of this process: block reads then go straight to its
 // LMDB snapshot from the calling thread (readers never block the writer, nor each other),

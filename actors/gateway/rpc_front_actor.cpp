@@ -16,6 +16,9 @@
 
 #include <nlohmann/json.hpp>
 #include "net/router.hpp"
+#include "messages/pinner.hpp"
+#include "net/psa_api.hpp"
+#include "net/psa_token_rpc.hpp"
 
 namespace mantle {
 namespace {
@@ -24,6 +27,8 @@ struct rpc_front_state {
   std::unique_ptr<node_backend> backend;
   std::unique_ptr<kubo_api> api;
   std::unique_ptr<router> routes;
+  std::shared_ptr<psa::psa_store> psa_store; // outlives psa (declared before it)
+  std::unique_ptr<psa_api> psa;
   std::unique_ptr<http_server> server;
 
   ~rpc_front_state() {
@@ -73,6 +78,19 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
       kubo::send_json(w, nlohmann::json{{"Child", args.front()}, {"Fault", "sent"}});
     });
     log::warning("rpc", "fault injection is enabled (mantle/diag/fault)");
+  }
+  if (cfg.psa_store) {
+    // Pinning Service API on the same port, outside /api/v0 (its own Bearer auth, not Kubo's
+    // origin rules); token management stays an RPC command under those rules.
+    auto wake = [pinner = registry_resolver(sys, cfg.pinner_name)] {
+      if (auto p = pinner())
+        caf::anon_send(p, psa_wake_atom::value);
+    };
+    st.psa_store = cfg.psa_store;
+    st.psa = std::make_unique<psa_api>(*st.backend, *st.psa_store, wake);
+    auto* psa = st.psa.get();
+    st.routes->add_prefix("/psa", [psa](http_request& r, response_writer& w) { psa->handle(r, w); });
+    add_token_commands(*st.routes, *st.psa_store);
   }
   auto* routes = st.routes.get();
   st.server = std::make_unique<http_server>(

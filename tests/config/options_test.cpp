@@ -177,3 +177,16 @@ TEST_CASE("value syntaxes", "[config]") {
   CHECK(format_duration(milliseconds(10000)) == "10s");
   CHECK(format_duration(milliseconds(250)) == "250ms");
 }
+
+TEST_CASE("pinning service durations: defaults, overrides, bad values", "[config][psa_api]") {
+  auto d = load({});
+  REQUIRE(d.ok());
+  CHECK(d->options.psa_retry_interval == milliseconds(5000));
+  CHECK(d->options.psa_pin_timeout == milliseconds(24 * 3600 * 1000));
+  auto r = load(argv_of({"--psa-retry-interval", "250ms", "--psa-pin-timeout=2m"}));
+  REQUIRE(r.ok());
+  CHECK(r->options.psa_retry_interval == milliseconds(250));
+  CHECK(r->options.psa_pin_timeout == milliseconds(120000));
+  CHECK_FALSE(load(argv_of({"--psa-retry-interval", "0s"})).ok());
+  CHECK_FALSE(load(argv_of({"--psa-pin-timeout", "soon"})).ok());
+}
