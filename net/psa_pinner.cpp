@@ -68,25 +68,24 @@ result<run_report> pinner::run(uint64_t now_ms) {
     if (!rep.next_due_ms || due < *rep.next_due_ms)
       rep.next_due_ms = due;
   };
+  std::vector<std::string> due;
   for (auto& r : *work) {
     auto step = decide(r, now_ms, opt_);
-    if (step == next_step::skip)
-      continue;
-    if (step == next_step::wait) {
+    if (step == next_step::wait)
       note_due(r.last_attempt_ms + ms(opt_.retry_interval));
-      continue;
-    }
-    // Record the attempt first: a crash during the pin leaves it pinning, to be resumed.
-    auto marked = store_.update(r.requestid, [&](request_record& x) {
-      x.status = pin_status::pinning;
-      x.attempts += 1;
-      x.last_attempt_ms = now_ms;
-    });
-    if (!marked) {
-      if (marked.err().code == errc::not_found)
-        continue; // deleted meanwhile
-      return marked.err();
-    }
+    else if (step == next_step::attempt)
+      due.push_back(r.requestid);
+  }
+  // Record every attempt of this pass first, in one transaction: a crash during the pins
+  // leaves them pinning, to be resumed. Requests deleted meanwhile are not returned.
+  auto marked = store_.update_each(due, [&](request_record& x) {
+    x.status = pin_status::pinning;
+    x.attempts += 1;
+    x.last_attempt_ms = now_ms;
+  });
+  if (!marked)
+    return marked.err();
+  for (auto& r : *marked) {
     ++rep.attempted;
     status pinned;
     if (auto c = cid::parse(r.cid); !c)
@@ -119,7 +118,7 @@ result<run_report> pinner::run(uint64_t now_ms) {
         return done.err();
       // Deleted while we pinned: nobody wants the pin any more.
       if (outcome == attempt_outcome::pinned) {
-        request_record gone = *marked;
+        request_record gone = r;
         gone.status = pin_status::pinned;
         if (auto s = release_pin(node_, store_, gone); !s)
           return s.err();

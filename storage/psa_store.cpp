@@ -297,24 +297,40 @@ result<std::optional<request_record>> psa_store::get(const std::string& requesti
 
 result<request_record> psa_store::update(const std::string& requestid,
                                          const std::function<void(request_record&)>& fn) {
+  auto changed = update_each({requestid}, fn);
+  if (!changed)
+    return changed.err();
+  if (changed->empty())
+    return make_error(errc::not_found, "no pin request with id " + requestid);
+  return std::move(changed->front());
+}
+
+result<std::vector<request_record>> psa_store::update_each(
+  const std::vector<std::string>& ids, const std::function<void(request_record&)>& fn) {
+  if (ids.empty())
+    return std::vector<request_record>{}; // no write transaction, no disk sync
   std::lock_guard<std::mutex> lock(write_mu_);
   auto t = lmdb::txn::begin(*env_, false);
   if (!t)
     return t.err();
-  auto r = read_request(*t, db_->requests, requestid);
-  if (!r)
-    return r.err();
-  if (!*r)
-    return make_error(errc::not_found, "no pin request with id " + requestid);
-  request_record changed = **r;
-  fn(changed);
-  changed.requestid = (*r)->requestid;
-  changed.created_ms = (*r)->created_ms;
-  if (auto p = t->put(db_->requests, requestid, encode(changed)); !p)
-    return p.err();
+  std::vector<request_record> out;
+  for (auto& id : ids) {
+    auto r = read_request(*t, db_->requests, id);
+    if (!r)
+      return r.err();
+    if (!*r)
+      continue;
+    request_record changed = **r;
+    fn(changed);
+    changed.requestid = (*r)->requestid;
+    changed.created_ms = (*r)->created_ms;
+    if (auto p = t->put(db_->requests, id, encode(changed)); !p)
+      return p.err();
+    out.push_back(std::move(changed));
+  }
   if (auto c = t->commit(); !c)
     return c.err();
-  return changed;
+  return out;
 }
 
 result<bool> psa_store::remove(const std::string& requestid) {

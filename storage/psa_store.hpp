@@ -81,6 +81,10 @@ public:
   // and created time. not_found when the request is gone (deleted meanwhile).
   result<request_record> update(const std::string& requestid,
                                 const std::function<void(request_record&)>& fn);
+  // The same for several requests in one transaction (one disk sync); ids no longer present
+  // are skipped. Returns the changed records in the order of `ids`.
+  result<std::vector<request_record>> update_each(const std::vector<std::string>& ids,
+                                                  const std::function<void(request_record&)>& fn);
   // False when absent.
   result<bool> remove(const std::string& requestid);
   result<query_result> find(const request_query& q);

@@ -223,3 +223,23 @@ TEST_CASE("tokens are created, authenticated, listed and revoked; they persist",
   CHECK_FALSE(*s->authenticate(secret_a));
   CHECK(s->tokens()->empty());
 }
+
+TEST_CASE("update_each changes several requests at once and skips missing ones", "[psa_store]") {
+  test::temp_dir dir("mantle-psa");
+  auto s = open_store(dir.path);
+  auto a = s->create(req("c1", "a", 1, pin_status::queued));
+  auto b = s->create(req("c2", "b", 2, pin_status::queued));
+  REQUIRE(a);
+  REQUIRE(b);
+  auto changed = s->update_each({b->requestid, "gone", a->requestid}, [](request_record& r) {
+    r.status = pin_status::pinning;
+    r.attempts += 1;
+  });
+  REQUIRE(changed);
+  REQUIRE(changed->size() == 2);
+  CHECK((*changed)[0].name == "b");
+  CHECK((*changed)[1].name == "a");
+  CHECK((**s->get(a->requestid)).status == pin_status::pinning);
+  CHECK((**s->get(b->requestid)).attempts == 1);
+  CHECK(s->update_each({}, [](request_record&) {})->empty());
+}
