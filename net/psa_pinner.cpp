@@ -1,5 +1,7 @@
 #include "net/psa_pinner.hpp"
 
+#include <map>
+
 #include "storage/cid.hpp"
 
 namespace mantle::psa {
@@ -7,6 +9,8 @@ namespace mantle::psa {
 namespace {
 
 uint64_t ms(std::chrono::milliseconds d) { return static_cast<uint64_t>(d.count()); }
+
+constexpr const char* waiting_key = "waiting_for";
 
 } // namespace
 
@@ -85,6 +89,7 @@ result<run_report> pinner::run(uint64_t now_ms) {
   });
   if (!marked)
     return marked.err();
+  std::map<std::string, std::string> waiting; // requestid -> why it could not be pinned yet
   for (auto& r : *marked) {
     ++rep.attempted;
     status pinned;
@@ -98,9 +103,11 @@ result<run_report> pinner::run(uint64_t now_ms) {
       outcome = attempt_outcome::failed;
     if (outcome == attempt_outcome::retry) {
       note_due(now_ms + ms(opt_.retry_interval));
+      waiting[r.requestid] = pinned.err().message;
       continue;
     }
     auto done = store_.update(r.requestid, [&](request_record& x) {
+      x.info.erase(waiting_key);
       if (outcome == attempt_outcome::pinned) {
         x.status = pin_status::pinned;
         x.info.erase("reason");
@@ -127,6 +134,17 @@ result<run_report> pinner::run(uint64_t now_ms) {
     }
     ++(outcome == attempt_outcome::pinned ? rep.pinned : rep.failed);
   }
+  // Tells clients why a request is still pinning (info is free-form in the spec); one
+  // transaction for the whole pass.
+  std::vector<std::string> ids;
+  for (auto& [id, why] : waiting)
+    ids.push_back(id);
+  auto noted = store_.update_each(ids, [&](request_record& x) {
+    if (x.status == pin_status::pinning)
+      x.info[waiting_key] = waiting[x.requestid];
+  });
+  if (!noted)
+    return noted.err();
   return rep;
 }
 

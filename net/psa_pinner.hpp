@@ -7,7 +7,8 @@
 // The node has no peers yet: a DAG whose blocks are not all in the local store cannot be
 // fetched, so the request stays pinning and is retried every retry interval (the blocks may
 // arrive by a local add) until its deadline (created + timeout), then fails with
-// info {"reason": ...}. `origins` are kept for the day there are peers to dial.
+// info {"reason": ...}; while it waits, info {"waiting_for": <what the store reported missing>}.
+// `origins` are kept for the day there are peers to dial.
 #pragma once
 #include <chrono>
 #include <cstdint>

@@ -289,14 +289,18 @@ TEST_CASE("pinner retries missing blocks, then pins, or fails after the timeout"
   CHECK(rep.pinned == 0);
   REQUIRE(rep.next_due_ms);
   CHECK(*rep.next_due_ms == t0 + 1000);
-  CHECK(f.call_json("GET", "/psa/pins/" + r1["requestid"].get<std::string>(), 200)["status"] == "pinning");
+  auto waiting = f.call_json("GET", "/psa/pins/" + r1["requestid"].get<std::string>(), 200);
+  CHECK(waiting["status"] == "pinning");
+  CHECK(waiting["info"]["waiting_for"].get<std::string>().find(present_later.cid.str()) != std::string::npos);
   // Not due yet: nothing is attempted.
   CHECK(f.run_pinner(t0 + 500, o).attempted == 0);
   REQUIRE(f.blocks->put_batch({present_later}));
   rep = f.run_pinner(t0 + 1000, o);
   CHECK(rep.attempted == 2);
   CHECK(rep.pinned == 1);
-  CHECK(f.call_json("GET", "/psa/pins/" + r1["requestid"].get<std::string>(), 200)["status"] == "pinned");
+  auto done = f.call_json("GET", "/psa/pins/" + r1["requestid"].get<std::string>(), 200);
+  CHECK(done["status"] == "pinned");
+  CHECK(done["info"] == json::object());
   auto rec = f.store->get(r2["requestid"]);
   REQUIRE(rec);
   CHECK((*rec)->attempts == 2);
@@ -305,6 +309,7 @@ TEST_CASE("pinner retries missing blocks, then pins, or fails after the timeout"
   auto failed = f.call_json("GET", "/psa/pins/" + r2["requestid"].get<std::string>(), 200);
   CHECK(failed["status"] == "failed");
   CHECK(failed["info"]["reason"].get<std::string>().find("timeout") != std::string::npos);
+  CHECK_FALSE(failed["info"].contains("waiting_for"));
   CHECK(f.run_pinner(t0 + 80000, o).attempted == 0);
 }
 
