@@ -6,6 +6,8 @@ import * as fs from 'node:fs/promises'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { create } from 'kubo-rpc-client'
+import { generatedBytes } from './cids.mjs'
 
 export async function freePort () {
   return new Promise((resolve, reject) => {
@@ -85,4 +87,65 @@ export class Checks {
     console.log(`${this.passed} passed, ${this.failed} failed`)
     return this.failed === 0 && this.passed > 0 ? 0 : 1
   }
+}
+
+async function bytesOf (seed, size) {
+  const parts = []
+  for await (const p of generatedBytes(seed, size)) parts.push(p)
+  return Buffer.concat(parts)
+}
+
+// The site both gateway tests read: a small file at the top, a multi-block file (5 MB: twenty
+// 256 KiB leaves and more) three folders down, folders whose index.html stands for the folder.
+export async function makeSite () {
+  const files = {
+    'site/hello.txt': Buffer.from('hello from mantle\n'),
+    'site/index.html': Buffer.from('<!DOCTYPE html><html><body>home</body></html>\n'),
+    'site/docs/deep/nested/big.bin': await bytesOf('vf-big', 5 * 1000 * 1000 + 123),
+    'site/docs/deep/nested/note.md': await bytesOf('vf-note', 3000),
+    'site/blog/index.html': Buffer.from('<html><body>blog index</body></html>\n'),
+    'site/blog/post.html': Buffer.from('<html><body>first post</body></html>\n')
+  }
+  const dirs = ['site', 'site/blog', 'site/docs', 'site/docs/deep', 'site/docs/deep/nested']
+  return { files, dirs }
+}
+
+// Adds the site through the RPC API (CID v1, raw leaves); returns path -> CID.
+export async function addSite (api, { files, dirs }) {
+  const client = create({ url: api, timeout: 60_000 })
+  // What `ipfs add -r` uploads: each directory before its contents.
+  const entries = [...dirs.map(d => ({ path: d })), ...Object.entries(files).map(([p, content]) => ({ path: p, content }))]
+  entries.sort((a, b) => a.path.localeCompare(b.path))
+  const cids = new Map()
+  for await (const r of client.addAll(entries, { cidVersion: 1 })) cids.set(r.path, r.cid)
+  return cids
+}
+
+// The body of a gateway test: starts the node named on the command line (or by MANTLED), runs
+// `checks(node)` under a five-minute watchdog, stops the node; returns the exit status.
+export async function runAgainstNode (script, t, checks) {
+  const bin = process.argv[2] ?? process.env.MANTLED
+  if (!bin) {
+    console.error(`usage: ${script} PATH/TO/mantled   (or set MANTLED)`)
+    return 2
+  }
+  let node = null
+  const watchdog = setTimeout(async () => {
+    console.log('FAIL watchdog: the run took more than 300 s')
+    if (node) await node.stop()
+    process.exit(1)
+  }, 300_000)
+  try {
+    node = await GatewayNode.start(bin)
+    await checks(node)
+  } catch (err) {
+    t.check(false, 'setup', err?.stack ?? String(err))
+  } finally {
+    clearTimeout(watchdog)
+    if (node) {
+      if (t.failed > 0) console.log(`# last node output:\n${node.log.split('\n').slice(-40).join('\n')}`)
+      await node.stop()
+    }
+  }
+  return t.summary()
 }

@@ -11,43 +11,10 @@ import { createVerifiedFetch } from '@helia/verified-fetch'
 import { fallbackRouter } from '@helia/fallback-router'
 import { withHTTP } from '@helia/http'
 import { createHeliaLight } from 'helia'
-import { create } from 'kubo-rpc-client'
 import * as http from 'node:http'
-import { generatedBytes } from './cids.mjs'
-import { Checks, GatewayNode, freePort } from './gateway_node.mjs'
+import { Checks, addSite, freePort, makeSite, runAgainstNode } from './gateway_node.mjs'
 
 const t = new Checks()
-
-async function bytesOf (seed, size) {
-  const parts = []
-  for await (const p of generatedBytes(seed, size)) parts.push(p)
-  return Buffer.concat(parts)
-}
-
-// The site: a small file at the top, a multi-block file (5 MB: twenty 256 KiB leaves and more)
-// three folders down, a directory whose index.html is served for the folder itself.
-async function makeSite () {
-  const files = {
-    'site/hello.txt': Buffer.from('hello from mantle\n'),
-    'site/index.html': Buffer.from('<!DOCTYPE html><html><body>home</body></html>\n'),
-    'site/docs/deep/nested/big.bin': await bytesOf('vf-big', 5 * 1000 * 1000 + 123),
-    'site/docs/deep/nested/note.md': await bytesOf('vf-note', 3000),
-    'site/blog/index.html': Buffer.from('<html><body>blog index</body></html>\n'),
-    'site/blog/post.html': Buffer.from('<html><body>first post</body></html>\n')
-  }
-  const dirs = ['site', 'site/blog', 'site/docs', 'site/docs/deep', 'site/docs/deep/nested']
-  return { files, dirs }
-}
-
-async function addSite (api, { files, dirs }) {
-  const client = create({ url: api, timeout: 60_000 })
-  // What `ipfs add -r` uploads: each directory before its contents.
-  const entries = [...dirs.map(d => ({ path: d })), ...Object.entries(files).map(([p, content]) => ({ path: p, content }))]
-  entries.sort((a, b) => a.path.localeCompare(b.path))
-  const cids = new Map()
-  for await (const r of client.addAll(entries, { cidVersion: 1 })) cids.set(r.path, r.cid)
-  return cids
-}
 
 async function makeFetch (gateway) {
   const helia = withHTTP(createHeliaLight({}), {
@@ -167,31 +134,4 @@ async function runChecks (node) {
   })
 }
 
-async function main (argv) {
-  const bin = argv[0] ?? process.env.MANTLED
-  if (!bin) {
-    console.error('usage: verified_fetch_test.mjs PATH/TO/mantled   (or set MANTLED)')
-    return 2
-  }
-  let node = null
-  const watchdog = setTimeout(async () => {
-    console.log('FAIL watchdog: the run took more than 300 s')
-    if (node) await node.stop()
-    process.exit(1)
-  }, 300_000)
-  try {
-    node = await GatewayNode.start(bin)
-    await runChecks(node)
-  } catch (err) {
-    t.check(false, 'setup', err?.stack ?? String(err))
-  } finally {
-    clearTimeout(watchdog)
-    if (node) {
-      if (t.failed > 0) console.log(`# last node output:\n${node.log.split('\n').slice(-40).join('\n')}`)
-      await node.stop()
-    }
-  }
-  return t.summary()
-}
-
-process.exit(await main(process.argv.slice(2)))
+process.exit(await runAgainstNode('verified_fetch_test.mjs', t, runChecks))
