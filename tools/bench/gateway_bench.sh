@@ -7,6 +7,7 @@
 # nginx runs as its own instance: config, prefix, logs and pid in a temp dir, a free port.
 # Needs wrk and nginx: scripts/install-deps.sh --with-bench-tools. Never run by the tests.
 # usage: tools/bench/gateway_bench.sh [size_bytes=1073741824] [curl_runs=5] [wrk_seconds=10]
+#   (curl_runs=0 or wrk_seconds=0 skips that part)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 size=${1:-1073741824}
@@ -78,6 +79,17 @@ EOF
 ngx=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$ngx_port/small/1k.bin" && break; sleep 0.1; done
 
+# CPU seconds (user + system) used so far by mantled, or by nginx's master and workers: on a
+# shared machine the wall-clock rates swing with the load, the CPU cost per byte much less.
+ticks=$(getconf CLK_TCK)
+cpu_of() { # pids... -> seconds
+  local sum=0 p
+  for p in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  python3 -c "print($sum / $ticks)"
+}
+mantle_cpu() { cpu_of "$pid"; }
+nginx_cpu() { cpu_of "$ngx" $(pgrep -P "$ngx"); }
+
 gw="http://127.0.0.1:$gw_port"
 ng="http://127.0.0.1:$ngx_port"
 # Both must serve the same bytes, or the comparison means nothing.
@@ -88,25 +100,33 @@ for pair in "big.bin $big_cid" "small/1k.bin $small_cid/1k.bin" "small/64k.bin $
 done
 cat "$work/www/big.bin" > /dev/null # page cache, for nginx's sendfile
 
+if [ "$runs" -gt 0 ]; then
 echo "== 1. $size bytes with curl -o /dev/null, $runs interleaved runs each"
 echo "   mantle: $gw/ipfs/$big_cid"
 echo "   nginx:  $ng/big.bin (sendfile from the page cache)"
 : > "$work/mantle.rates"; : > "$work/nginx.rates"
 speed() { curl -sf -o /dev/null -w '%{speed_download}\n' "$1"; }
+mcpu=0; ncpu=0
 for _ in $(seq 1 "$runs"); do
-  speed "$gw/ipfs/$big_cid" >> "$work/mantle.rates"
-  speed "$ng/big.bin" >> "$work/nginx.rates"
+  a=$(mantle_cpu); speed "$gw/ipfs/$big_cid" >> "$work/mantle.rates"; b=$(mantle_cpu)
+  mcpu=$(python3 -c "print($mcpu + $b - $a)")
+  a=$(nginx_cpu); speed "$ng/big.bin" >> "$work/nginx.rates"; b=$(nginx_cpu)
+  ncpu=$(python3 -c "print($ncpu + $b - $a)")
 done
-python3 - "$work/mantle.rates" "$work/nginx.rates" <<'PY'
+python3 - "$work/mantle.rates" "$work/nginx.rates" "$mcpu" "$ncpu" "$((size * runs))" <<'PY'
 import statistics, sys
 m = [float(x) / 1e9 for x in open(sys.argv[1]).read().split()]
 n = [float(x) / 1e9 for x in open(sys.argv[2]).read().split()]
+gib = int(sys.argv[5]) / 2**30
+print("   server CPU per GiB sent: mantled %.2f s, nginx %.2f s (curl's receive side not counted)" % (float(sys.argv[3]) / gib, float(sys.argv[4]) / gib))
 print("   mantle gateway: best %.2f GB/s, median %.2f GB/s  (runs: %s)" % (max(m), statistics.median(m), " ".join("%.2f" % x for x in m)))
 print("   nginx sendfile: best %.2f GB/s, median %.2f GB/s  (runs: %s)" % (max(n), statistics.median(n), " ".join("%.2f" % x for x in n)))
 print("   ratio mantle/nginx: best %.2f, median %.2f   target: mantle >= 1.5 GB/s -> %s" % (
     max(m) / max(n), statistics.median(m) / statistics.median(n), "met" if statistics.median(m) >= 1.5 else "MISSED"))
 PY
+fi
 
+[ "$secs" -gt 0 ] || exit 0
 echo "== 2. small files, wrk -t2 -c64 -d${secs}s"
 wrk_rps() { # url -> req/s; any non-2xx answer or socket error voids the figure
   local out
@@ -117,9 +137,11 @@ wrk_rps() { # url -> req/s; any non-2xx answer or socket error voids the figure
   awk '/^Requests\/sec:/ {print $2}' <<<"$out"
 }
 for f in 1k.bin 64k.bin; do
-  m=$(wrk_rps "$gw/ipfs/$small_cid/$f")
-  n=$(wrk_rps "$ng/small/$f")
+  a=$(mantle_cpu); m=$(wrk_rps "$gw/ipfs/$small_cid/$f"); b=$(mantle_cpu); mc=$(python3 -c "print($b - $a)")
+  a=$(nginx_cpu); n=$(wrk_rps "$ng/small/$f"); b=$(nginx_cpu); nc=$(python3 -c "print($b - $a)")
   python3 -c "
-m, n = $m, $n
-print('   %-7s mantle %9.0f req/s   nginx %9.0f req/s   ratio %.2f   target >= 0.50 -> %s' % ('$f', m, n, m / n if n else 0, 'met' if n and m / n >= 0.5 else 'MISSED'))"
+m, n, mc, nc, secs = $m, $n, $mc, $nc, $secs
+us = lambda cpu, rps: cpu / (rps * secs) * 1e6 if rps else 0
+print('   %-7s mantle %9.0f req/s   nginx %9.0f req/s   ratio %.2f   target >= 0.50 -> %s' % ('$f', m, n, m / n if n else 0, 'met' if n and m / n >= 0.5 else 'MISSED'))
+print('           server CPU per request: mantled %.0f us, nginx %.0f us' % (us(mc, m), us(nc, n)))"
 done
