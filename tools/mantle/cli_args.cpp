@@ -36,6 +36,12 @@ const std::vector<command_spec>& commands() {
       {"repo gc", "", "Remove unpinned blocks.", 0, 0, {{"quiet", 'q', true, "print nothing"}}},
       {"id", "", "Show node identity.", 0, 0, {}},
       {"version", "", "Show the node's version.", 0, 0, {}},
+      {"peers", "", "List the connected peers (address, peer id, direction, latency).", 0, 0, {}},
+      {"swarm peers", "", "Same as `peers`.", 0, 0, {}},
+      {"swarm connect", "<address>...", "Connect to peers: HOST:PORT or /ip4/HOST/tcp/PORT[/p2p/PEERID].", 1, SIZE_MAX, {}},
+      {"tls init-network", "<dir>", "Create a network CA (DIR/ca.crt, DIR/ca.key) for TLS between nodes (local, no node needed).", 1, 1, {}},
+      {"tls issue", "<ca-dir> <out-dir>", "Issue a node certificate from the CA in CA-DIR into OUT-DIR (node.crt, node.key, ca.crt); "
+                                         "start the node with --peer-tls-ca OUT/ca.crt --peer-tls-cert OUT/node.crt --peer-tls-key OUT/node.key.", 2, 2, {}},
   };
   return all;
 }
