@@ -19,6 +19,9 @@ bin=${MANTLE_BIN_DIR:-$here/../../build}
 
 die() { echo "cluster: $*" >&2; exit 1; }
 
+# Running and not a zombie (a killed node may stay a zombie when nothing reaps it).
+alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ $s != Z* ]]; }
+
 free_port() {
   local p
   for _ in $(seq 1 100); do
@@ -37,7 +40,7 @@ launch() {
   echo $! > "$nd/pid"
   local rpc; rpc=$(cat "$nd/rpc")
   for _ in $(seq 1 400); do
-    if ! kill -0 "$(cat "$nd/pid")" 2>/dev/null; then
+    if ! alive "$(cat "$nd/pid")"; then
       tail -20 "$nd/log" >&2
       die "node $i exited during start (log: $nd/log)"
     fi
@@ -105,13 +108,16 @@ cmd_start() {
 
 cmd_kill() {
   local dir=${1:?DIR} i=${2:?I}
-  kill -9 "$(cat "$dir/node$i/pid")" 2>/dev/null || true
+  local p; p=$(cat "$dir/node$i/pid")
+  kill -9 "$p" 2>/dev/null || true
+  for _ in $(seq 1 200); do alive "$p" || return 0; sleep 0.05; done
+  die "node $i (pid $p) did not die"
 }
 
 cmd_restart() {
   local dir=${1:?DIR} i=${2:?I}
   [ -f "$dir/node$i/args" ] || die "no node $i in $dir"
-  if kill -0 "$(cat "$dir/node$i/pid")" 2>/dev/null; then die "node $i is running"; fi
+  if alive "$(cat "$dir/node$i/pid")"; then die "node $i is running"; fi
   launch "$dir" "$i"
   table "$dir" > /dev/null
   row "$dir" "$i"
@@ -125,7 +131,7 @@ cmd_stop() {
     kill -TERM "$p" 2>/dev/null && pids+=("$p") || true
   done
   for p in "${pids[@]}"; do
-    for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq 1 300); do alive "$p" || break; sleep 0.05; done
     kill -9 "$p" 2>/dev/null || true
   done
   echo "stopped ${#pids[@]} node(s)"
