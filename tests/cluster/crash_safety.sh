@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"
 start_node() {
-  "$mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 >>"$work/node.log" 2>&1 &
+  "$mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 >>"$work/node.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
     curl -sf -X POST "$api/id" >/dev/null 2>&1 && return 0
