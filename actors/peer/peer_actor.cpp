@@ -128,7 +128,7 @@ void dial_failed(peer_self self, const std::string& key, const std::string& reas
 
 void ask_for_peers(peer_self self, const std::string& id);
 
-void drop_session(peer_self self, const std::string& id, const std::string& reason) {
+void drop_session(peer_self self, std::string id, const std::string& reason) {
   auto& st = self->state;
   auto i = st.peers.find(id);
   if (i == st.peers.end())
@@ -458,8 +458,10 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
     },
     [=](p_bye_atom, const std::string& reason) {
       auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-      if (const session* s = session_of(self, sender))
-        drop_session(self, s->peer_id, "closed by the peer: " + reason);
+      if (const session* s = session_of(self, sender)) {
+        std::string id = s->peer_id; // drop_session moves the session away
+        drop_session(self, id, "closed by the peer: " + reason);
+      }
     },
     [=](peer_misbehaved_atom, const std::string& id, const std::string& reason) {
       auto& st = self->state;
