@@ -92,6 +92,14 @@ void dial_book::disconnected(const std::string& key, peer_clock::time_point now)
   t->next = std::max(t->next, now + backoff_delay(t->failures));
 }
 
+void dial_book::restart(peer_clock::time_point now) {
+  for (auto& [k, t] : targets_) {
+    t.active = false;
+    t.failures = 0;
+    t.next = now;
+  }
+}
+
 void dial_book::forget(const std::string& key) { targets_.erase(key); }
 
 void dial_book::hold(const std::string& peer_id, peer_clock::time_point until) {

@@ -53,6 +53,8 @@ public:
   void connected(const std::string& key, const std::string& peer_id);
   // The connection went away: dial again soon (with backoff from zero).
   void disconnected(const std::string& key, peer_clock::time_point now);
+  // After a restart of the peer actor: nothing is connected or being dialed; dial everything now.
+  void restart(peer_clock::time_point now);
   // Stop dialing a target for good (e.g. it is this node itself).
   void forget(const std::string& key);
   // Do not dial `peer_id` before `until`.

@@ -7,13 +7,19 @@
 #include <caf/openssl/manager.hpp>
 #include <openssl/err.h>
 
+#include <ifaddrs.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <map>
 #include <memory>
 #include <set>
+#include <stdexcept>
 
 #include "actors/peer/dial_book.hpp"
 #include "actors/peer/handshake.hpp"
 #include "config/log.hpp"
+#include "messages/block_store.hpp" // fault_atom
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
 #include "messages/peer.hpp"
@@ -26,7 +32,7 @@ constexpr const char* component = "peer";
 using ledger_cut_atom = caf::atom_constant<caf::atom("cut")>;
 
 constexpr auto connect_timeout = std::chrono::seconds(10);
-constexpr auto handshake_timeout = std::chrono::seconds(10);
+constexpr auto handshake_timeout = std::chrono::seconds(5);
 constexpr auto heartbeat_timeout = std::chrono::seconds(3); // a silent peer is dropped after this
 constexpr auto tick_interval = std::chrono::seconds(1);
 constexpr uint64_t gossip_every_ticks = 5;
@@ -58,13 +64,14 @@ struct peer_state {
   caf::io::middleman_actor mm;
   uint16_t port = 0;
   std::string listen_addr; // multiaddr without /p2p/, as others should dial it
-  dial_book book;
+  std::shared_ptr<dial_book> books; // survives restarts of this actor (see peer_actor_config)
   std::map<caf::actor_addr, pending_inbound> pending;
   std::map<std::string, session> peers; // authenticated, by peer id
   std::map<std::string, peer_clock::time_point> banned;
   std::map<std::string, std::vector<caf::response_promise>> waiters; // swarm/connect by dial key
   uint64_t ticks = 0;
   uint64_t sessions_made = 0;
+  std::set<caf::actor_addr> dead; // remote peer actors seen going down (bounded)
   caf::actor ssl_errors; // broker on the multiplexer thread (see clear_ssl_errors)
   static inline const char* name = "peer";
 };
@@ -118,12 +125,12 @@ void settle_waiters(peer_self self, const std::string& key, const std::string& p
 
 void dial_failed(peer_self self, const std::string& key, const std::string& reason) {
   auto& st = self->state;
-  auto* t = st.book.find(key);
+  auto* t = st.books->find(key);
   log::info(component, "cannot connect to " + (t ? t->addr.multiaddr() : key) + ": " + reason);
   if (st.ssl_errors) // a failed TLS handshake leaves its error queued too
     self->send(st.ssl_errors, clear_atom::value);
   settle_waiters(self, key, {}, reason);
-  st.book.dial_failed(key, peer_clock::now());
+  st.books->dial_failed(key, peer_clock::now());
 }
 
 void ask_for_peers(peer_self self, const std::string& id);
@@ -136,7 +143,7 @@ void drop_session(peer_self self, std::string id, const std::string& reason) {
   session s = std::move(i->second);
   st.peers.erase(i);
   if (!s.dial_key.empty())
-    st.book.disconnected(s.dial_key, peer_clock::now());
+    st.books->disconnected(s.dial_key, peer_clock::now());
   log::info(component, "peer down: " + id + " (" + reason + ")");
   if (auto ex = local_named(self, "exchange"))
     self->send(ex, peer_down{id, reason});
@@ -152,8 +159,8 @@ void note_listen_address(peer_self self, const std::string& id, const config::pe
   config::peer_address with_id = a;
   with_id.peer_id = id;
   auto key = dial_book::key_of(with_id);
-  if (st.book.find(key) || st.book.learn(with_id, peer_clock::now())) {
-    st.book.connected(key, id);
+  if (st.books->find(key) || st.books->learn(with_id, peer_clock::now())) {
+    st.books->connected(key, id);
     i->second.dial_key = key;
   }
 }
@@ -162,7 +169,7 @@ void authenticated(peer_self self, const std::string& id, caf::actor remote, caf
                    const std::string& addr, bool inbound, const std::string& dial_key) {
   auto& st = self->state;
   if (!dial_key.empty()) {
-    st.book.connected(dial_key, id);
+    st.books->connected(dial_key, id);
     settle_waiters(self, dial_key, id, {});
   }
   if (auto i = st.peers.find(id); i != st.peers.end()) {
@@ -200,7 +207,7 @@ void handshake_as_initiator(peer_self self, const std::string& key, caf::actor r
         auto& st = self->state;
         hs->responder_key = rkey;
         hs->responder_nonce = rnonce;
-        auto* t = st.book.find(key);
+        auto* t = st.books->find(key);
         if (!t)
           return; // forgotten meanwhile
         auto id = handshake::verify_remote(*hs, handshake::role::responder, sig, t->addr.peer_id);
@@ -223,7 +230,7 @@ void handshake_as_initiator(peer_self self, const std::string& key, caf::actor r
 
 void dial(peer_self self, const std::string& key) {
   auto& st = self->state;
-  auto* t = st.book.find(key);
+  auto* t = st.books->find(key);
   if (!t)
     return;
   auto target = t->addr;
@@ -236,16 +243,22 @@ void dial(peer_self self, const std::string& key) {
         if (nid == self->system().node()) {
           log::warning(component, "not connecting to " + target.multiaddr() + ": it is this node itself");
           settle_waiters(self, key, {}, "it is this node itself");
-          self->state.book.forget(key);
+          self->state.books->forget(key);
           return;
         }
-        handshake_as_initiator(self, key, caf::actor_cast<caf::actor>(ptr));
+        auto remote = caf::actor_cast<caf::actor>(ptr);
+        if (self->state.dead.count(remote.address()))
+          // CAF's middleman caches the actor it found at an address and may keep answering
+          // with the endpoint's previous (restarted) peer actor; the remote side's own redial
+          // (its dial book survives the restart) restores the session meanwhile.
+          return dial_failed(self, key, "the middleman returned the remote's previous peer actor");
+        handshake_as_initiator(self, key, remote);
       },
       [=](caf::error& e) { dial_failed(self, key, render(self, e)); });
 }
 
 void dial_due(peer_self self) {
-  for (auto& key : self->state.book.take_due(peer_clock::now()))
+  for (auto& key : self->state.books->take_due(peer_clock::now()))
     dial(self, key);
 }
 
@@ -265,7 +278,7 @@ void ask_for_peers(peer_self self, const std::string& id) {
           if (!a || a->peer_id.empty() || a->peer_id == st.cfg.identity->peer_id() || st.peers.count(a->peer_id) ||
               is_banned(self, a->peer_id) || unspecified_host(a->addr.host))
             continue;
-          if (st.book.learn(*a, peer_clock::now()))
+          if (st.books->learn(*a, peer_clock::now()))
             log::info(component, "learned " + a->multiaddr() + " from " + id);
         }
         dial_due(self);
@@ -317,6 +330,24 @@ void on_tick(peer_self self) {
   self->delayed_send(self, tick_interval, p_tick_atom::value);
 }
 
+// The IPv4 addresses of this host's interfaces, for a node listening on 0.0.0.0.
+std::vector<std::string> interface_addresses() {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0)
+    return out;
+  for (auto* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+      continue;
+    char buf[INET_ADDRSTRLEN];
+    auto* in = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+    if (::inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf))
+      out.push_back(buf);
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
 const session* session_of(peer_self self, const caf::actor_addr& remote) {
   for (auto& kv : self->state.peers)
     if (kv.second.remote.address() == remote)
@@ -327,6 +358,8 @@ const session* session_of(peer_self self, const caf::actor_addr& remote) {
 caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.books = st.cfg.book ? st.cfg.book : std::make_shared<dial_book>();
+  st.books->restart(peer_clock::now()); // an earlier incarnation's sessions are gone
   auto& sys = self->system();
   if (st.cfg.tls && !sys.has_openssl_manager()) {
     // Never publish a "TLS" endpoint that is not: refuse instead.
@@ -336,13 +369,17 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
   }
   st.mm = st.cfg.tls ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   for (const auto& b : st.cfg.bootstrap)
-    st.book.add_bootstrap(b);
+    if (!st.books->find(dial_book::key_of(b)))
+      st.books->add_bootstrap(b);
   if (st.cfg.tls)
     st.ssl_errors = sys.middleman().spawn_broker(ssl_error_clearer);
   self->set_down_handler([=](caf::down_msg& dm) {
     if (self->state.ssl_errors && dm.reason == caf::exit_reason::remote_link_unreachable)
       self->send(self->state.ssl_errors, clear_atom::value);
     self->state.pending.erase(dm.source);
+    if (self->state.dead.size() > 256)
+      self->state.dead.clear();
+    self->state.dead.insert(dm.source);
     std::vector<std::string> gone;
     for (auto& kv : self->state.peers)
       if (kv.second.remote.address() == dm.source)
@@ -467,7 +504,7 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
       auto& st = self->state;
       auto until = peer_clock::now() + ban_duration;
       st.banned[id] = until;
-      st.book.hold(id, until);
+      st.books->hold(id, until);
       log::warning(component, "peer " + id + " misbehaved (" + reason + "): disconnected and banned for 10 minutes");
       if (auto i = st.peers.find(id); i != st.peers.end())
         self->send(i->second.remote, p_bye_atom::value, "misbehaved: " + reason);
@@ -484,8 +521,15 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
     [=](p_addrs_atom) {
       auto& st = self->state;
       std::vector<std::string> out;
-      if (st.port != 0)
-        out.push_back(st.listen_addr + "/p2p/" + st.cfg.identity->peer_id());
+      if (st.port == 0)
+        return out;
+      const auto suffix = "/p2p/" + st.cfg.identity->peer_id();
+      if (st.cfg.listen.host == "0.0.0.0") {
+        for (auto& ip : interface_addresses())
+          out.push_back(config::peer_address{config::host_port{ip, st.port}, {}}.multiaddr() + suffix);
+      }
+      if (out.empty())
+        out.push_back(st.listen_addr + suffix);
       return out;
     },
     [=](p_connect_atom, const std::string& text) {
@@ -502,14 +546,15 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
       for (auto& kv : st.peers)
         if (kv.second.dial_key == key && (a->peer_id.empty() || a->peer_id == kv.first))
           return rp.deliver(kv.first);
-      if (auto* t = st.book.find(key); t && t->active && t->addr.peer_id != a->peer_id && !a->peer_id.empty())
+      if (auto* t = st.books->find(key); t && t->active && t->addr.peer_id != a->peer_id && !a->peer_id.empty())
         return rp.deliver(unavailable("connect " + text + " failure: a dial to that address is in progress"));
-      if (auto* t = st.book.find(key); !t || !t->active)
-        st.book.add_manual(*a, peer_clock::now());
+      if (auto* t = st.books->find(key); !t || !t->active)
+        st.books->add_manual(*a, peer_clock::now());
       st.waiters[key].push_back(rp);
       if (st.port != 0)
         dial_due(self);
     },
+    [=](fault_atom) { throw std::runtime_error("fault injected into peer"); }, // supervision drills
     [=](p_resend_atom) {
       auto to = caf::actor_cast<caf::actor>(self->current_sender());
       if (!to)

@@ -4,6 +4,7 @@
 #pragma once
 #include <caf/fwd.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,16 @@
 
 namespace mantle {
 
+class dial_book;
+
 struct peer_actor_config {
   const node_identity* identity = nullptr; // outlives the actor (mantled's environment)
   config::host_port listen{"127.0.0.1", 4001};
   std::vector<config::peer_address> bootstrap;
   bool tls = true; // the system must have loaded openssl::manager with its files set
+  // Known addresses, shared by every incarnation of the actor: after a restart it redials the
+  // peers it had (their middleman may hold on to its previous handle). Null: a fresh book.
+  std::shared_ptr<dial_book> book;
 };
 
 // Event-based: every network step is an asynchronous request to the middleman actor.

@@ -7,6 +7,7 @@
 #include "actors/block_store/block_store_actor.hpp"
 #include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
+#include "actors/peer/dial_book.hpp"
 #include "actors/peer/peer_actor.hpp"
 #include "actors/node/node.hpp"
 #include "config/log.hpp"
@@ -66,6 +67,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   peer.identity = &env.identity;
   peer.listen = env.options.peer_addr;
   peer.tls = env.options.peer_tls;
+  peer.book = std::make_shared<dial_book>(); // kept across restarts of the peer actor
   for (const auto& b : env.options.bootstrap)
     if (auto a = config::parse_peer_address(b))
       peer.bootstrap.push_back(*a); // already checked when the options were read

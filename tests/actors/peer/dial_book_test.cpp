@@ -76,3 +76,16 @@ TEST_CASE("a connection pins the peer id; a disconnect redials after a short pau
   b.forget(key);
   CHECK(b.size() == 0);
 }
+
+TEST_CASE("after a restart of the peer actor every known target is dialed again at once", "[dial_book]") {
+  dial_book b;
+  b.add_bootstrap(addr(4001));
+  auto now = peer_clock::now();
+  auto id = node_identity::generate().peer_id();
+  CHECK(b.learn(addr(4002, id), now));
+  for (auto& k : b.take_due(now))
+    b.connected(k, node_identity::generate().peer_id());
+  CHECK(b.take_due(now + 1h).empty());
+  b.restart(now);
+  CHECK(b.take_due(now).size() == 2);
+}
