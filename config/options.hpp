@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,10 @@ struct site_mapping {
   bool operator==(const site_mapping& o) const { return host == o.host && root == o.root; }
 };
 
+// What this mantled process runs: a whole node, or only its block-store actor served to
+// nodes in other processes (--role block-store --listen HOST:PORT).
+enum class node_role { node, block_store };
+
 struct node_options {
   std::string data_dir = "./.mantle";
   host_port rpc_addr{"127.0.0.1", 5001};
@@ -45,11 +50,14 @@ struct node_options {
   std::string access_log; // path, "-" for stderr (through the log), empty = off
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct
+  node_role role = node_role::node;
+  std::optional<host_port> listen;              // --role block-store only: where it is served
+  std::optional<host_port> block_store_remote;  // actors.block-store.remote: use that store
 };
 
 // site_list and list options may be repeated (and a value may be a comma-separated list);
 // the occurrences of one layer add up, and a later layer replaces the whole list.
-enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list };
+enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list, role };
 
 struct option_info {
   const char* name;          // long option without "--"; also the key in config files
@@ -114,5 +122,8 @@ result<std::string> normalize_host_name(std::string_view text);
 // The site whose host a request's Host header names ("Example.org:8080", "example.org."),
 // or nullptr: the port and a trailing dot are dropped and case is ignored.
 const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header);
+// "localhost", 127.0.0.0/8 and ::1: the only hosts the unauthenticated block-store port
+// (--listen, actors.block-store.remote) may use.
+bool is_loopback_host(std::string_view host);
 
 } // namespace mantle::config

@@ -19,6 +19,9 @@ using whereis_atom = caf::atom_constant<caf::atom("whereis")>;   // (whereis, na
 using children_atom = caf::atom_constant<caf::atom("children")>; // -> supervisor_stats
 using stop_tmo_atom = caf::atom_constant<caf::atom("stoptmo")>;  // internal: child stop timeout
 
+// Block-store proxy (actors/block_store/block_store_proxy): internal reconnect timer.
+using bsp_retry_atom = caf::atom_constant<caf::atom("bsp_retry")>;
+
 void register_types(caf::actor_system_config& cfg);
 
 } // namespace mantle
