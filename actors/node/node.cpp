@@ -12,6 +12,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/system_messages.hpp>
@@ -118,6 +119,13 @@ int run(int argc, char** argv, const children_factory& make_children) {
   register_types(cfg);
   if (opts.threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.threads));
+  if (opts.role == config::node_role::block_store || opts.block_store_remote) {
+    // A block store in another process is reached through the middleman. Heartbeats let both
+    // sides notice a peer that vanished without closing its socket (host down, cable out).
+    cfg.load<caf::io::middleman>();
+    cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(2)});
+    cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(15)});
+  }
   caf::error reason;
   std::string reason_text;
   int received_signal = 0;
@@ -135,8 +143,13 @@ int run(int argc, char** argv, const children_factory& make_children) {
       return exit_failure;
     }
     auto sup = spawn_supervisor(sys, std::move(children), sup_opts);
-    log::info(component, "node running: data dir " + opts.data_dir + ", rpc " + opts.rpc_addr.str() +
-                             ", storage max " + config::format_size(opts.storage_max));
+    if (opts.role == config::node_role::block_store)
+      log::info(component, "block store running: data dir " + opts.data_dir + ", listen " + opts.listen->str() +
+                               ", storage max " + config::format_size(opts.storage_max));
+    else
+      log::info(component, "node running: data dir " + opts.data_dir + ", rpc " + opts.rpc_addr.str() +
+                               (opts.block_store_remote ? ", block store at " + opts.block_store_remote->str()
+                                                        : ", storage max " + config::format_size(opts.storage_max)));
     {
       signal_waiter waiter(sup);
       caf::scoped_actor self{sys};
