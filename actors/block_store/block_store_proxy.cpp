@@ -116,9 +116,13 @@ void connect(proxy_actor* self) {
       });
 }
 
+// The error a caller gets for a failed forward: the store's own errors unchanged, the rest
+// as "block store unavailable".
 caf::error translate(proxy_actor* self, const caf::error& e, std::chrono::milliseconds timeout) {
   if (e.category() == caf::atom("mantle"))
     return e; // the store's own answer (not found, invalid input, ...)
+  if (e == caf::sec::request_receiver_down)
+    return e; // a store between two incarnations (relayed from another process too): retried
   if (e == caf::sec::request_timeout)
     return unavailable("no answer within " + std::to_string(timeout.count() / 1000) + " s");
   return unavailable(self->system().render(e));
@@ -141,7 +145,9 @@ caf::delegated<Reply> forward(proxy_actor* self, std::chrono::milliseconds timeo
   std::string why;
   auto dest = target(self, why);
   if (!dest) {
-    rp.deliver(unavailable(why));
+    // A local store between two incarnations is answered like a dead receiver, which callers
+    // (actor_backend's ask) retry for a moment, also from another process.
+    rp.deliver(remote_mode(self->state) ? unavailable(why) : caf::make_error(caf::sec::request_receiver_down));
     return {};
   }
   auto id = self->state.next_id++;
