@@ -155,8 +155,19 @@ stat_before=$(R repo stat | grep -E 'NumObjects|RepoSize')
 
 # SIGKILL the block-store process. Requests must end with a clear error (the 30 s cap only
 # turns a hang into a failure; the proxy answers as soon as it knows the store is gone).
+# A 50 MB cat is under way when it dies: it ends (an error, or complete if it was faster).
+timeout 60 "$build/mantle" --api "127.0.0.1:$remote_rpc" cat "${cids[big]}" > "$work/mid_out" 2> "$work/mid_err" &
+mid_pid=$!
+sleep 0.2
 kill -9 "$store_pid"
 wait "$store_pid" 2>/dev/null || true
+set +e
+wait $mid_pid
+rc=$?
+set -e
+if [ $rc -eq 1 ] && [ -s "$work/mid_err" ]; then ok "a cat in progress when the store dies ends with an error ($(head -c 100 "$work/mid_err"))"
+elif [ $rc -eq 0 ] && cmp -s "$work/mid_out" "$work/big.bin"; then ok "a cat in progress when the store dies ends (it had finished)"
+else bad "a cat in progress when the store dies ends (rc $rc, $(head -c 200 "$work/mid_err"))"; fi
 set +e
 timeout 30 "$build/mantle" --api "127.0.0.1:$remote_rpc" cat "${cids[small]}" > "$work/down_out" 2> "$work/down_err"
 rc=$?
