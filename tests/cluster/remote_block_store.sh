@@ -69,6 +69,14 @@ if [ $rc -eq 2 ] && grep -q 'needs --listen' "$work/refuse.log"; then ok "--role
 else bad "--role block-store without --listen is refused (rc $rc)"; fi
 
 start_store
+# A second block store on a port in use gives up (exit 1) with the reason, after its restarts.
+set +e
+timeout 120 "$build/mantled" --role block-store --listen "127.0.0.1:$store_port" --data-dir "$work/other" \
+  > "$work/other.log" 2>&1
+rc=$?
+set -e
+if [ $rc -eq 1 ] && grep -q "cannot listen on 127.0.0.1:$store_port" "$work/other.log"; then ok "a port in use stops a second block store with a clear reason"
+else bad "a port in use stops a second block store with a clear reason (rc $rc)"; fi
 start_node remote "$remote_rpc" "$remote_gw" --actors.block-store.remote "127.0.0.1:$store_port" --fault-injection 1
 start_node local "$local_rpc" "$local_gw"
 if ! ls "$work/remote" | grep -qi lmdb; then ok "the node with a remote store opens no LMDB of its own"
