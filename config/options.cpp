@@ -82,6 +82,8 @@ const std::vector<option_info>& schema() {
     {"role", value_kind::role, "node", "node: the whole node; block-store: serve only the block store on --listen to nodes in other processes"},
     {"listen", value_kind::address, "", "with --role block-store: host:port the block store is served on (loopback only: the port is unauthenticated)"},
     {"actors.block-store.remote", value_kind::address, "", "host:port of a mantled --role block-store to use instead of opening the block store here (loopback only)"},
+    {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
+    {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -482,6 +484,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (a->port == 0)
       return fail(invalid("'" + a->str() + "' needs a port other than 0"));
     (name == "listen" ? o.listen : o.block_store_remote) = *a;
+  } else if (name == "psa-retry-interval" || name == "psa-pin-timeout") {
+    auto d = parse_duration(v.text);
+    if (!d)
+      return fail(d.err());
+    if (d->count() == 0)
+      return fail(invalid(name + " must be longer than 0ms"));
+    (name == "psa-retry-interval" ? o.psa_retry_interval : o.psa_pin_timeout) = *d;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }

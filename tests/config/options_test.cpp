@@ -265,4 +265,15 @@ TEST_CASE("loopback hosts", "[config][remote]") {
   for (auto h : {"0.0.0.0", "127.0.0", "127.0.0.1.5", "127.0.0.256", "127.a.0.1", "::", "localhost.evil.com",
                  "128.0.0.1", "", "1270.0.0.1"})
     CHECK_FALSE(is_loopback_host(h));
+TEST_CASE("pinning service durations: defaults, overrides, bad values", "[config][psa_api]") {
+  auto d = load({});
+  REQUIRE(d.ok());
+  CHECK(d->options.psa_retry_interval == milliseconds(5000));
+  CHECK(d->options.psa_pin_timeout == milliseconds(24 * 3600 * 1000));
+  auto r = load(argv_of({"--psa-retry-interval", "250ms", "--psa-pin-timeout=2m"}));
+  REQUIRE(r.ok());
+  CHECK(r->options.psa_retry_interval == milliseconds(250));
+  CHECK(r->options.psa_pin_timeout == milliseconds(120000));
+  CHECK_FALSE(load(argv_of({"--psa-retry-interval", "0s"})).ok());
+  CHECK_FALSE(load(argv_of({"--psa-pin-timeout", "soon"})).ok());
 }
