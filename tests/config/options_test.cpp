@@ -265,6 +265,8 @@ TEST_CASE("loopback hosts", "[config][remote]") {
   for (auto h : {"0.0.0.0", "127.0.0", "127.0.0.1.5", "127.0.0.256", "127.a.0.1", "::", "localhost.evil.com",
                  "128.0.0.1", "", "1270.0.0.1"})
     CHECK_FALSE(is_loopback_host(h));
+}
+
 TEST_CASE("pinning service durations: defaults, overrides, bad values", "[config][psa_api]") {
   auto d = load({});
   REQUIRE(d.ok());
