@@ -19,6 +19,17 @@ using whereis_atom = caf::atom_constant<caf::atom("whereis")>;   // (whereis, na
 using children_atom = caf::atom_constant<caf::atom("children")>; // -> supervisor_stats
 using stop_tmo_atom = caf::atom_constant<caf::atom("stoptmo")>;  // internal: child stop timeout
 
+// Block exchange (messages/exchange.hpp).
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;         // (fetch, cid, timeout_ms) -> bytes
+using fetch_dag_atom = caf::atom_constant<caf::atom("fetch_dag")>; // (fetch_dag, cid, timeout_ms) -> blocks
+using fetch_tmo_atom = caf::atom_constant<caf::atom("fetch_tmo")>; // internal: a fetch's deadline
+using xch_tick_atom = caf::atom_constant<caf::atom("xch_tick")>;   // internal: slow-peer and DAG checks
+// Peer transport and credit ledger, as the issue 4 contract names them (messages/peer.hpp,
+// messages/credit.hpp): the exchange reports a bad peer to "peer" and asks/tells "ledger".
+using peer_misbehaved_atom = caf::atom_constant<caf::atom("misbehaved")>; // (_, peer_id, reason)
+using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;        // (_, peer_id, bytes) -> bool
+using record_atom = caf::atom_constant<caf::atom("record")>;              // (_, peer_id, sent, received)
+
 void register_types(caf::actor_system_config& cfg);
 
 } // namespace mantle
