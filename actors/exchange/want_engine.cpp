@@ -224,6 +224,14 @@ void want_engine::schedule(want_state& w, clock::time_point now, std::deque<std:
   if (holder_exists) {
     if (!best || total_inflight_ >= limits_.total) {
       retry.push_back(w.id.mh); // windows full: try again when a slot frees
+      // The holders are busy: look for more of them, so a large DAG spreads over every peer
+      // that has it instead of queueing behind the first one.
+      if (!best && total_inflight_ < limits_.total)
+        for (auto& p : candidates)
+          if (!w.has.count(p) && !w.asked_have.count(p)) {
+            w.asked_have.insert(p);
+            send(p, msg_kind::want_have, w.id);
+          }
       return;
     }
     w.requested.insert(*best);
