@@ -81,6 +81,7 @@ const std::vector<option_info>& schema() {
     {"access-log", value_kind::path, "", "write one line per HTTP request (combined log format + milliseconds) to this file; - for stderr; empty: off"},
     {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
     {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
+    {"fetch-timeout", value_kind::duration, "30s", "how long a read of a block this node lacks waits for peers to deliver it (gateway, cat, pin add); a DAG fetch fails after this long without progress"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -469,6 +470,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (d->count() == 0)
       return fail(invalid(name + " must be longer than 0ms"));
     (name == "psa-retry-interval" ? o.psa_retry_interval : o.psa_pin_timeout) = *d;
+  } else if (name == "fetch-timeout") {
+    auto d = parse_duration(v.text);
+    if (!d)
+      return fail(d.err());
+    if (d->count() == 0)
+      return fail(invalid("fetch-timeout must be longer than 0ms"));
+    o.fetch_timeout = *d;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }

@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "actors/block_store/block_store_actor.hpp"
+#include "actors/exchange/exchange_actor.hpp"
+#include "actors/gateway/actor_backend.hpp"
 #include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
 #include "actors/node/node.hpp"
@@ -81,6 +83,15 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
 
   std::vector<child_spec> out;
   out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
+  auto fetch_timeout = env.options.fetch_timeout;
+  out.push_back({"exchange", [fetch_timeout](caf::actor_system& sys) {
+    exchange_config xc;
+    xc.store = registry_resolver(sys, "blocks");
+    xc.ledger = registry_resolver(sys, "ledger");
+    xc.peer = registry_resolver(sys, "peer");
+    xc.fetch_timeout = fetch_timeout;
+    return spawn_exchange_actor(sys, xc);
+  }});
   out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});
   out.push_back({"gateway", [gw](caf::actor_system& sys) { return spawn_gateway_front(sys, gw); }});
   out.push_back({pinner_name, [pin_cfg](caf::actor_system& sys) { return spawn_pinner(sys, pin_cfg); }});
