@@ -67,7 +67,9 @@ result<std::string> fetching_source::fetch(const cid& c, const error& local_miss
   self->request(ex, outer_timeout, fetch_atom::value, c, uint64_t{0})
     .receive([&](std::string& bytes) { out.emplace(std::move(bytes)); },
              [&](caf::error& e) { out.emplace(from_caf(e)); });
-  if (*out && worth_prefetching(c, **out))
+  if (!*out) // both halves: what the store said, and why the network did not help
+    return error{out->err().code, local_miss.message + "; from peers: " + out->err().message};
+  if (worth_prefetching(c, **out))
     caf::anon_send(ex, fetch_dag_atom::value, c, uint64_t{0});
   return std::move(*out);
 }
