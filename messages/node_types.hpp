@@ -27,6 +27,7 @@ using xch_tick_atom = caf::atom_constant<caf::atom("xch_tick")>;   // internal: 
 // Peer transport and credit ledger, as the issue 4 contract names them (messages/peer.hpp,
 // messages/credit.hpp): the exchange reports a bad peer to "peer" and asks/tells "ledger".
 using peer_misbehaved_atom = caf::atom_constant<caf::atom("misbehaved")>; // (_, peer_id, reason)
+using p_resend_atom = caf::atom_constant<caf::atom("p_resend")>;          // to "peer": peer_up again for every peer
 using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;        // (_, peer_id, bytes) -> bool
 using record_atom = caf::atom_constant<caf::atom("record")>;              // (_, peer_id, sent, received)
 

@@ -376,6 +376,9 @@ void refuse_block(actor_t* self, const std::string& id, const cid& c) {
 caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
   self->state.engine = want_engine(cfg.limits);
   self->state.cfg = std::move(cfg);
+  // A restarted exchange starts with no peers: the peer actor tells it again who is connected.
+  if (auto peer = resolve(self->state.cfg.peer))
+    self->send(peer, p_resend_atom::value);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto it = self->state.by_addr.find(dm.source);
     if (it == self->state.by_addr.end())
