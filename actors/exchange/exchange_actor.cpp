@@ -374,6 +374,16 @@ void refuse_block(actor_t* self, const std::string& id, const cid& c) {
 }
 
 caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
+  // Remote nodes can send anything: a message the exchange does not know is dropped (and
+  // logged), never a reason to stop serving everyone else.
+  self->set_default_handler([](caf::scheduled_actor* me, caf::message_view& x) -> caf::result<caf::message> {
+    log::debug(component, "dropping unexpected message " + to_string(x.content()) + " from " +
+                              (me->current_sender() ? to_string(me->current_sender()->address()) : "anonymous"));
+    return caf::sec::unexpected_message;
+  });
+  self->set_error_handler([](caf::error& e) {
+    log::debug(component, "ignoring an error message: " + to_string(e));
+  });
   self->state.engine = want_engine(cfg.limits);
   self->state.cfg = std::move(cfg);
   // A restarted exchange starts with no peers: the peer actor tells it again who is connected.

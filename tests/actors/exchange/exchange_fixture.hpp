@@ -52,9 +52,10 @@ struct reports {
 
 inline caf::behavior report_sink(caf::event_based_actor*, std::shared_ptr<reports> r) {
   return {[=](peer_misbehaved_atom, const std::string& id, const std::string& reason) {
-    std::lock_guard<std::mutex> g(r->mu);
-    r->list.emplace_back(id, reason);
-  }};
+            std::lock_guard<std::mutex> g(r->mu);
+            r->list.emplace_back(id, reason);
+          },
+          [=](p_resend_atom) {}}; // no peers to tell about
 }
 
 struct system_fixture {
