@@ -38,7 +38,10 @@ struct outgoing {
 };
 
 struct engine_limits {
-  size_t per_peer = 32; // want-blocks outstanding at one peer
+  // want-blocks outstanding at one peer. Small on purpose: with CAF 0.17 the middleman slows
+  // down sharply when several MiB wait in one connection's write buffer (bench_exchange on
+  // loopback: 32 -> ~55 MB/s, 8 -> 90-160 MB/s, 1-6 about the same as 8).
+  size_t per_peer = 8;
   size_t total = 256;   // want-blocks outstanding over all peers
   // A want-block unanswered this long is also sent to another peer that has the block.
   std::chrono::milliseconds slow_after{5000};

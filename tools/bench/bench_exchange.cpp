@@ -60,6 +60,8 @@ struct bench_node {
     auto b = blocks;
     xc.store = [b] { return b; };
     xc.fetch_timeout = std::chrono::milliseconds(120000);
+    if (const char* v = std::getenv("BENCH_WINDOW")) // want-blocks in flight per peer
+      xc.limits.per_peer = static_cast<size_t>(std::atoi(v));
     exchange = spawn_exchange_actor(*sys, xc);
     auto p = sys->middleman().publish(exchange, 0, "127.0.0.1");
     if (!p)
