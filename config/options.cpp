@@ -7,6 +7,8 @@
 #include <optional>
 #include <sstream>
 
+#include "config/peer_address.hpp"
+
 namespace mantle::config {
 
 namespace {
@@ -79,9 +81,19 @@ const std::vector<option_info>& schema() {
     {"api-cors-origins", value_kind::list, "", "browser origins allowed to call the RPC API (comma separated, repeatable, * for any); empty: only the API's own origin, as Kubo"},
     {"gateway-cors-origins", value_kind::list, "*", "origins the gateway sends Access-Control-Allow-Origin for (comma separated, repeatable); empty: no CORS headers"},
     {"access-log", value_kind::path, "", "write one line per HTTP request (combined log format + milliseconds) to this file; - for stderr; empty: off"},
+    {"role", value_kind::role, "node", "node: the whole node; block-store: serve only the block store on --listen to nodes in other processes"},
+    {"listen", value_kind::address, "", "with --role block-store: host:port the block store is served on (loopback only: the port is unauthenticated)"},
+    {"actors.block-store.remote", value_kind::address, "", "host:port of a mantled --role block-store to use instead of opening the block store here (loopback only)"},
     {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
     {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
     {"fetch-timeout", value_kind::duration, "30s", "how long a read of a block this node lacks waits for peers to deliver it (gateway, cat, pin add); a DAG fetch fails after this long without progress"},
+    {"peer-addr", value_kind::address, "127.0.0.1:4001", "host:port where other nodes connect (TLS); 0.0.0.0 exposes it on every interface; port 0 picks a free one (the log shows it)"},
+    {"bootstrap", value_kind::peer_list, "", "peers to connect to at start: HOST:PORT or /ip4/HOST/tcp/PORT[/p2p/PEERID] (comma separated, repeatable); with /p2p/ the node must prove that id"},
+    {"peer-tls", value_kind::on_off, "on", "TLS between nodes (mutual, certificates from the network CA); off sends peer traffic in plaintext"},
+    {"peer-tls-ca", value_kind::path, "", "network CA certificate (PEM) every node of the network trusts; empty: a one-node CA created in <data-dir>/tls"},
+    {"peer-tls-ca-key", value_kind::path, "", "network CA private key; when set, the node issues its own certificate from it on first start"},
+    {"peer-tls-cert", value_kind::path, "", "this node's TLS certificate (PEM, signed by the network CA); empty: <data-dir>/tls/node.crt"},
+    {"peer-tls-key", value_kind::path, "", "this node's TLS private key (PEM); empty: <data-dir>/tls/node.key"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -124,7 +136,7 @@ result<command_line> parse_command_line(const std::vector<std::string>& args) {
       if (value->empty())
         return invalid("option '--config' needs a file path");
       out.config_file = *value;
-    } else if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list) && out.values.count(name)) {
+    } else if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list || opt->kind == value_kind::peer_list) && out.values.count(name)) {
       out.values[name].text += "," + *value; // repeated: the occurrences add up
     } else {
       out.values[name] = raw_value{*value, "--" + name};
@@ -161,7 +173,7 @@ result<raw_values> parse_config_text(std::string_view text, const std::string& s
       return invalid(where + ": unknown option '" + key + "'");
     if (command_line_only(key))
       return invalid(where + ": '" + key + "' is only accepted on the command line");
-    if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list) && out.count(key)) {
+    if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list || opt->kind == value_kind::peer_list) && out.count(key)) {
       out[key].text += "," + std::string(value);
       out[key].origin += "," + std::to_string(line_no);
       continue;
@@ -463,6 +475,25 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     (name == "api-cors-origins" ? o.api_cors_origins : o.gateway_cors_origins) = std::move(*l);
   } else if (name == "access-log") {
     o.access_log = v.text;
+  } else if (name == "role") {
+    if (v.text == "node")
+      o.role = node_role::node;
+    else if (v.text == "block-store")
+      o.role = node_role::block_store;
+    else
+      return fail(invalid("invalid role '" + v.text + "' (use node or block-store)"));
+  } else if (name == "listen" || name == "actors.block-store.remote") {
+    auto a = parse_address(v.text);
+    if (!a)
+      return fail(a.err());
+    // The middleman port has no authentication yet (no TLS): whoever reaches it can read,
+    // write and delete blocks, so it never leaves the machine. SSH tunnels reach other hosts.
+    if (!is_loopback_host(a->host))
+      return fail(invalid("'" + a->str() + "' is not a loopback address: the block-store port is "
+                          "unauthenticated, so only 127.0.0.1, ::1 or localhost are allowed"));
+    if (a->port == 0)
+      return fail(invalid("'" + a->str() + "' needs a port other than 0"));
+    (name == "listen" ? o.listen : o.block_store_remote) = *a;
   } else if (name == "psa-retry-interval" || name == "psa-pin-timeout") {
     auto d = parse_duration(v.text);
     if (!d)
@@ -477,8 +508,43 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (d->count() == 0)
       return fail(invalid("fetch-timeout must be longer than 0ms"));
     o.fetch_timeout = *d;
+  } else if (name == "peer-addr") {
+    auto a = parse_address(v.text);
+    if (!a)
+      return fail(a.err());
+    o.peer_addr = *a;
+  } else if (name == "bootstrap") {
+    auto l = parse_peer_address_list(v.text);
+    if (!l)
+      return fail(l.err());
+    o.bootstrap.clear();
+    for (const auto& p : *l)
+      o.bootstrap.push_back(p.multiaddr());
+  } else if (name == "peer-tls") {
+    auto b = parse_switch(v.text);
+    if (!b)
+      return fail(b.err());
+    o.peer_tls = *b;
+  } else if (name == "peer-tls-ca" || name == "peer-tls-ca-key" || name == "peer-tls-cert" ||
+             name == "peer-tls-key") {
+    (name == "peer-tls-ca" ? o.peer_tls_ca : name == "peer-tls-ca-key" ? o.peer_tls_ca_key
+     : name == "peer-tls-cert" ? o.peer_tls_cert : o.peer_tls_key) = v.text;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
+  }
+  return status::success();
+}
+
+// Options that only make sense together.
+status check_role(const node_options& o) {
+  if (o.role == node_role::block_store) {
+    if (!o.listen)
+      return invalid("--role block-store needs --listen HOST:PORT (where nodes reach the block store)");
+    if (o.block_store_remote)
+      return invalid("--role block-store serves its own block store; it cannot also use "
+                     "actors.block-store.remote");
+  } else if (o.listen) {
+    return invalid("--listen is only used with --role block-store");
   }
   return status::success();
 }
@@ -491,6 +557,8 @@ result<node_options> resolve(const raw_values& file, const raw_values& cli) {
     for (const auto& [name, value] : *layer)
       if (auto st = apply(o, name, value); !st)
         return st.err();
+  if (auto st = check_role(o); !st)
+    return st.err();
   return o;
 }
 
@@ -532,6 +600,9 @@ std::string help_text(std::string_view program) {
               : o.kind == value_kind::duration ? " <duration>"
               : o.kind == value_kind::site_list ? " <host=cid>"
               : o.kind == value_kind::list ? " <list>"
+              : o.kind == value_kind::on_off ? " <on|off>"
+              : o.kind == value_kind::peer_list ? " <addr,...>"
+              : o.kind == value_kind::role ? " <role>"
                                                : " <level>";
     if (left.size() < 32)
       left.resize(32, ' ');
@@ -544,6 +615,30 @@ std::string help_text(std::string_view program) {
   }
   out += "\nExit codes: 0 clean shutdown, 1 runtime failure, 2 bad options or configuration.\n";
   return out;
+}
+
+bool is_loopback_host(std::string_view host) {
+  std::string h = lower(trim(host));
+  if (h == "localhost" || h == "::1")
+    return true;
+  // 127.a.b.c with four decimal parts of at most three digits each.
+  if (h.rfind("127.", 0) != 0)
+    return false;
+  int parts = 0;
+  size_t start = 0;
+  while (start <= h.size()) {
+    size_t dot = h.find('.', start);
+    if (dot == std::string::npos)
+      dot = h.size();
+    std::string_view part(h.data() + start, dot - start);
+    if (part.empty() || part.size() > 3 ||
+        !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(std::string(part)) > 255)
+      return false;
+    ++parts;
+    start = dot + 1;
+  }
+  return parts == 4;
 }
 
 } // namespace mantle::config

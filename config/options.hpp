@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,10 @@ struct site_mapping {
   bool operator==(const site_mapping& o) const { return host == o.host && root == o.root; }
 };
 
+// What this mantled process runs: a whole node, or only its block-store actor served to
+// nodes in other processes (--role block-store --listen HOST:PORT).
+enum class node_role { node, block_store };
+
 struct node_options {
   std::string data_dir = "./.mantle";
   host_port rpc_addr{"127.0.0.1", 5001};
@@ -48,11 +53,24 @@ struct node_options {
   std::chrono::milliseconds fetch_timeout{30000}; // block exchange: a missing block from peers
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct
+  // Peer transport (actors/peer). Bootstrap entries are config::peer_address texts, already
+  // checked by parse_peer_address (kept as text so this header stays small).
+  host_port peer_addr{"127.0.0.1", 4001};
+  std::vector<std::string> bootstrap;
+  bool peer_tls = true;
+  std::string peer_tls_ca;      // network CA certificate (PEM)
+  std::string peer_tls_ca_key;  // network CA key: lets the node issue its own certificate
+  std::string peer_tls_cert;    // this node's certificate (PEM), signed by the network CA
+  std::string peer_tls_key;     // this node's TLS private key (PEM)
+  node_role role = node_role::node;
+  std::optional<host_port> listen;              // --role block-store only: where it is served
+  std::optional<host_port> block_store_remote;  // actors.block-store.remote: use that store
 };
 
 // site_list and list options may be repeated (and a value may be a comma-separated list);
 // the occurrences of one layer add up, and a later layer replaces the whole list.
-enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list };
+enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list,
+                        on_off, peer_list, role };
 
 struct option_info {
   const char* name;          // long option without "--"; also the key in config files
@@ -117,5 +135,8 @@ result<std::string> normalize_host_name(std::string_view text);
 // The site whose host a request's Host header names ("Example.org:8080", "example.org."),
 // or nullptr: the port and a trailing dot are dropped and case is ignored.
 const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header);
+// "localhost", 127.0.0.0/8 and ::1: the only hosts the unauthenticated block-store port
+// (--listen, actors.block-store.remote) may use.
+bool is_loopback_host(std::string_view host);
 
 } // namespace mantle::config

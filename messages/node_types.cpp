@@ -4,8 +4,8 @@
 
 #include "messages/block_store.hpp"
 #include "messages/exchange.hpp"
-#include "messages/peer.hpp"
 #include "messages/supervisor.hpp"
+#include "messages/peer.hpp"
 
 namespace mantle {
 
@@ -24,7 +24,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<pin_entry>>("std::vector<mantle::pin_entry>");
   cfg.add_message_type<repo_stat>("mantle::repo_stat");
   cfg.add_message_type<gc_result>("mantle::gc_result");
-  // block exchange (messages/exchange.hpp) and the peer actor's notices (messages/peer.hpp)
+  // block exchange (messages/exchange.hpp)
   cfg.add_message_type<want_have>("mantle::want_have");
   cfg.add_message_type<want_block>("mantle::want_block");
   cfg.add_message_type<have>("mantle::have");
@@ -32,8 +32,11 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<block_msg>("mantle::block_msg");
   cfg.add_message_type<cancel>("mantle::cancel");
   cfg.add_message_type<exchange_stats>("mantle::exchange_stats");
+  // peer transport
   cfg.add_message_type<peer_up>("mantle::peer_up");
   cfg.add_message_type<peer_down>("mantle::peer_down");
+  cfg.add_message_type<peer_entry>("mantle::peer_entry");
+  cfg.add_message_type<std::vector<peer_entry>>("std::vector<mantle::peer_entry>");
 }
 
 } // namespace mantle

@@ -24,12 +24,25 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;         // (fetch, ci
 using fetch_dag_atom = caf::atom_constant<caf::atom("fetch_dag")>; // (fetch_dag, cid, timeout_ms) -> blocks
 using fetch_tmo_atom = caf::atom_constant<caf::atom("fetch_tmo")>; // internal: a fetch's deadline
 using xch_tick_atom = caf::atom_constant<caf::atom("xch_tick")>;   // internal: slow-peer and DAG checks
-// Peer transport and credit ledger, as the issue 4 contract names them (messages/peer.hpp,
-// messages/credit.hpp): the exchange reports a bad peer to "peer" and asks/tells "ledger".
-using peer_misbehaved_atom = caf::atom_constant<caf::atom("misbehaved")>; // (_, peer_id, reason)
-using p_resend_atom = caf::atom_constant<caf::atom("p_resend")>;          // to "peer": peer_up again for every peer
+// Credit ledger, as the issue 4 contract names it (messages/credit.hpp): the exchange asks and
+// tells "ledger". (peer_misbehaved_atom and p_resend_atom: see the peer transport section.)
 using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;        // (_, peer_id, bytes) -> bool
 using record_atom = caf::atom_constant<caf::atom("record")>;              // (_, peer_id, sent, received)
+// Peer transport (messages/peer.hpp, actors/peer). p_* travel between peer actors.
+using peer_misbehaved_atom = caf::atom_constant<caf::atom("misbehaved")>; // (misbehaved, peer_id, reason) to "peer"
+using p_hello_atom = caf::atom_constant<caf::atom("p_hello")>;     // handshake step 1
+using p_welcome_atom = caf::atom_constant<caf::atom("p_welcome")>; // handshake step 2 (reply)
+using p_proof_atom = caf::atom_constant<caf::atom("p_proof")>;     // handshake step 3
+using p_ok_atom = caf::atom_constant<caf::atom("p_ok")>;           // handshake done (reply)
+using p_peers_atom = caf::atom_constant<caf::atom("p_peers")>;     // peer exchange: -> vector<string>
+using p_bye_atom = caf::atom_constant<caf::atom("p_bye")>;         // (p_bye, reason): session ends
+using p_tick_atom = caf::atom_constant<caf::atom("p_tick")>;       // internal timer
+using p_list_atom = caf::atom_constant<caf::atom("p_list")>;       // local: -> vector<peer_entry>
+using p_connect_atom = caf::atom_constant<caf::atom("p_connect")>; // local: (p_connect, addr) -> peer id
+using p_addrs_atom = caf::atom_constant<caf::atom("p_addrs")>;     // local: -> vector<string> own addresses
+using p_resend_atom = caf::atom_constant<caf::atom("p_resend")>;   // local: peer_up again for every peer
+// Block-store proxy (actors/block_store/block_store_proxy): internal reconnect timer.
+using bsp_retry_atom = caf::atom_constant<caf::atom("bsp_retry")>;
 
 void register_types(caf::actor_system_config& cfg);
 
