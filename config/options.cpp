@@ -86,6 +86,7 @@ const std::vector<option_info>& schema() {
     {"actors.block-store.remote", value_kind::address, "", "host:port of a mantled --role block-store to use instead of opening the block store here (loopback only)"},
     {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
     {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
+    {"fetch-timeout", value_kind::duration, "30s", "how long a read of a block this node lacks waits for peers to deliver it (gateway, cat, pin add); a DAG fetch fails after this long without progress"},
     {"peer-addr", value_kind::address, "127.0.0.1:4001", "host:port where other nodes connect (TLS); 0.0.0.0 exposes it on every interface; port 0 picks a free one (the log shows it)"},
     {"bootstrap", value_kind::peer_list, "", "peers to connect to at start: HOST:PORT or /ip4/HOST/tcp/PORT[/p2p/PEERID] (comma separated, repeatable); with /p2p/ the node must prove that id"},
     {"peer-tls", value_kind::on_off, "on", "TLS between nodes (mutual, certificates from the network CA); off sends peer traffic in plaintext"},
@@ -500,6 +501,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (d->count() == 0)
       return fail(invalid(name + " must be longer than 0ms"));
     (name == "psa-retry-interval" ? o.psa_retry_interval : o.psa_pin_timeout) = *d;
+  } else if (name == "fetch-timeout") {
+    auto d = parse_duration(v.text);
+    if (!d)
+      return fail(d.err());
+    if (d->count() == 0)
+      return fail(invalid("fetch-timeout must be longer than 0ms"));
+    o.fetch_timeout = *d;
   } else if (name == "peer-addr") {
     auto a = parse_address(v.text);
     if (!a)

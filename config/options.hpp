@@ -50,6 +50,7 @@ struct node_options {
   std::string access_log; // path, "-" for stderr (through the log), empty = off
   std::chrono::milliseconds psa_retry_interval{5000};      // pinning service: retry missing blocks
   std::chrono::milliseconds psa_pin_timeout{24 * 3600 * 1000}; // pinning service: give up (failed)
+  std::chrono::milliseconds fetch_timeout{30000}; // block exchange: a missing block from peers
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct
   // Peer transport (actors/peer). Bootstrap entries are config::peer_address texts, already

@@ -3,6 +3,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "messages/block_store.hpp"
+#include "messages/exchange.hpp"
 #include "messages/supervisor.hpp"
 #include "messages/peer.hpp"
 
@@ -23,6 +24,14 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<pin_entry>>("std::vector<mantle::pin_entry>");
   cfg.add_message_type<repo_stat>("mantle::repo_stat");
   cfg.add_message_type<gc_result>("mantle::gc_result");
+  // block exchange (messages/exchange.hpp)
+  cfg.add_message_type<want_have>("mantle::want_have");
+  cfg.add_message_type<want_block>("mantle::want_block");
+  cfg.add_message_type<have>("mantle::have");
+  cfg.add_message_type<dont_have>("mantle::dont_have");
+  cfg.add_message_type<block_msg>("mantle::block_msg");
+  cfg.add_message_type<cancel>("mantle::cancel");
+  cfg.add_message_type<exchange_stats>("mantle::exchange_stats");
   // peer transport
   cfg.add_message_type<peer_up>("mantle::peer_up");
   cfg.add_message_type<peer_down>("mantle::peer_down");

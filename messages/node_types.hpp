@@ -19,6 +19,15 @@ using whereis_atom = caf::atom_constant<caf::atom("whereis")>;   // (whereis, na
 using children_atom = caf::atom_constant<caf::atom("children")>; // -> supervisor_stats
 using stop_tmo_atom = caf::atom_constant<caf::atom("stoptmo")>;  // internal: child stop timeout
 
+// Block exchange (messages/exchange.hpp).
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;         // (fetch, cid, timeout_ms) -> bytes
+using fetch_dag_atom = caf::atom_constant<caf::atom("fetch_dag")>; // (fetch_dag, cid, timeout_ms) -> blocks
+using fetch_tmo_atom = caf::atom_constant<caf::atom("fetch_tmo")>; // internal: a fetch's deadline
+using xch_tick_atom = caf::atom_constant<caf::atom("xch_tick")>;   // internal: slow-peer and DAG checks
+// Credit ledger, as the issue 4 contract names it (messages/credit.hpp): the exchange asks and
+// tells "ledger". (peer_misbehaved_atom and p_resend_atom: see the peer transport section.)
+using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;        // (_, peer_id, bytes) -> bool
+using record_atom = caf::atom_constant<caf::atom("record")>;              // (_, peer_id, sent, received)
 // Peer transport (messages/peer.hpp, actors/peer). p_* travel between peer actors.
 using peer_misbehaved_atom = caf::atom_constant<caf::atom("misbehaved")>; // (misbehaved, peer_id, reason) to "peer"
 using p_hello_atom = caf::atom_constant<caf::atom("p_hello")>;     // handshake step 1

@@ -10,7 +10,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include "actors/exchange/fetching_source.hpp"
 #include "messages/block_store.hpp"
+#include "messages/exchange.hpp"
 #include "messages/errors.hpp"
 
 namespace mantle {
@@ -241,11 +243,7 @@ public:
       return id.err();
     return std::unique_ptr<add_session>(std::make_unique<actor_add_session>(sys_, resolve_, *id));
   }
-  block_source& blocks() override {
-    if (local_)
-      return *local_;
-    return source_;
-  }
+  block_source& blocks() override { return fetching_; }
   result<bool> has_block(const cid& c) override {
     if (local_)
       return local_->has(c);
@@ -269,6 +267,13 @@ public:
     return r ? status{} : status{r.err()};
   }
   status pin_add(const cid& c, pin_type t, const std::string& name) override {
+    // A CID this node lacks comes from peers first (no-op without an exchange actor).
+    if (t == pin_type::recursive) {
+      if (auto s = fetch_dag(sys_, exchange_, c); !s)
+        return s;
+    } else if (auto b = fetching_.get(c); !b && b.err().code != errc::not_found) {
+      return b.err();
+    }
     pin_request req{c, static_cast<uint8_t>(t), name, 0};
     auto r = ask<bool>(sys_, resolve_, long_timeout, pin_add_atom::value, std::move(req));
     return r ? status{} : status{r.err()};
@@ -303,6 +308,9 @@ private:
   actor_source source_;
   peer_info id_;
   std::shared_ptr<block_store> local_;
+  // Reads fall back to the block exchange for blocks this node lacks.
+  actor_resolver exchange_ = registry_resolver(sys_, exchange_name);
+  fetching_source fetching_{sys_, local_ ? static_cast<block_source&>(*local_) : source_, exchange_};
 };
 
 } // namespace

@@ -279,3 +279,16 @@ TEST_CASE("pinning service durations: defaults, overrides, bad values", "[config
   CHECK_FALSE(load(argv_of({"--psa-retry-interval", "0s"})).ok());
   CHECK_FALSE(load(argv_of({"--psa-pin-timeout", "soon"})).ok());
 }
+
+TEST_CASE("fetch-timeout: default, override, bad values", "[config][exchange]") {
+  auto d = load({});
+  REQUIRE(d.ok());
+  CHECK(d->options.fetch_timeout == milliseconds(30000));
+  auto r = load(argv_of({"--fetch-timeout", "2m"}));
+  REQUIRE(r.ok());
+  CHECK(r->options.fetch_timeout == milliseconds(120000));
+  auto zero = load(argv_of({"--fetch-timeout", "0s"}));
+  REQUIRE_FALSE(zero.ok());
+  CHECK(zero.err().message.find("fetch-timeout must be longer than 0ms") != std::string::npos);
+  CHECK_FALSE(load(argv_of({"--fetch-timeout", "soon"})).ok());
+}

@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "actors/block_store/block_store_actor.hpp"
+#include "actors/exchange/exchange_actor.hpp"
+#include "actors/gateway/actor_backend.hpp"
 #include "actors/block_store/block_store_proxy.hpp"
 #include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
@@ -119,6 +121,15 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
     proxy.remote_port = env.options.block_store_remote->port;
     out.push_back({"blocks", [proxy](caf::actor_system& sys) { return spawn_block_store_proxy(sys, proxy); }});
   }
+  auto fetch_timeout = env.options.fetch_timeout;
+  out.push_back({"exchange", [fetch_timeout](caf::actor_system& sys) {
+    exchange_config xc;
+    xc.store = registry_resolver(sys, "blocks");
+    xc.ledger = registry_resolver(sys, "ledger");
+    xc.peer = registry_resolver(sys, "peer");
+    xc.fetch_timeout = fetch_timeout;
+    return spawn_exchange_actor(sys, xc);
+  }});
   peer_actor_config peer;
   peer.identity = &env.identity;
   peer.listen = env.options.peer_addr;

@@ -1,0 +1,36 @@
+// The block-exchange actor (registered as "exchange"): fetches blocks the node lacks from
+// connected peers and serves this node's blocks to them. Messages and the local API are in
+// messages/exchange.hpp; the choice of peers is actors/exchange/want_engine (pure logic).
+//
+// Peers are learnt from peer_up / peer_down (messages/peer.hpp), sent by the peer actor; a
+// message from another exchange is attributed to a peer by its sender handle only. Every block
+// received is hashed and compared with its CID before it is written through the block-store
+// actor; a peer sending a wrong or unrequested block is reported to the peer actor
+// (peer_misbehaved_atom) and never asked again. Serving asks the credit ledger first
+// (may_serve) when one runs and records the bytes either way (record).
+#pragma once
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <functional>
+
+#include "actors/exchange/want_engine.hpp"
+
+namespace mantle {
+
+struct exchange_config {
+  // Resolved at each use so restarted actors are found. `store` is required; `ledger` and
+  // `peer` may return an invalid handle (no ledger: serve everyone; no peer: nobody to report to).
+  std::function<caf::actor()> store;
+  std::function<caf::actor()> ledger;
+  std::function<caf::actor()> peer;
+  std::chrono::milliseconds fetch_timeout{30000}; // for requests that pass timeout_ms = 0
+  std::chrono::milliseconds ledger_timeout{60000}; // the ledger may queue a serve decision
+  exchange::engine_limits limits;
+  // How many verified blocks are collected into one write to the block store.
+  size_t write_batch_bytes = 8u << 20;
+};
+
+caf::actor spawn_exchange_actor(caf::actor_system& sys, exchange_config cfg);
+
+} // namespace mantle

@@ -1,0 +1,255 @@
+// Exchange actors wired to each other in one actor system, each with its own LMDB block store
+// and block-store actor; peer_up / peer_down are sent by hand the way the peer actor will.
+// Test actors play a peer that never answers, one that serves corrupted bytes and one that
+// stalls mid-transfer. No timing assertions: waits are generous, timeouts only bound hangs.
+#include "tests/actors/exchange/exchange_fixture.hpp"
+
+using namespace mantle;
+using namespace mantle::test;
+
+namespace {
+
+// A scripted remote exchange for the misbehaviour tests: says have to every want_have and
+// records want_blocks and cancels; it answers the first `serve_first` want_blocks with real
+// bytes and the first one with corrupt bytes when told (go_atom); the rest it never answers.
+struct fake_peer_state {
+  std::mutex mu;
+  std::vector<cid> want_blocks;
+  std::vector<cid> cancels;
+  std::atomic<size_t> want_block_count{0};
+  std::atomic<size_t> cancel_count{0};
+  std::shared_ptr<block_store> source; // real bytes for the first `serve_first` want_blocks
+  size_t serve_first = 0;
+};
+using go_atom = caf::atom_constant<caf::atom("test_go")>;
+
+caf::behavior fake_peer(caf::event_based_actor* self, std::shared_ptr<fake_peer_state> st) {
+  auto requester = std::make_shared<caf::actor>();
+  return {
+    [=](want_have& w) {
+      *requester = caf::actor_cast<caf::actor>(self->current_sender());
+      self->send(*requester, have{w.cids});
+    },
+    [=](want_block& w) {
+      *requester = caf::actor_cast<caf::actor>(self->current_sender());
+      for (auto& c : w.cids) {
+        size_t n;
+        {
+          std::lock_guard<std::mutex> g(st->mu);
+          st->want_blocks.push_back(c);
+          n = st->want_blocks.size();
+        }
+        if (n <= st->serve_first && st->source) {
+          auto data = st->source->get(c);
+          if (data)
+            self->send(*requester, block_msg{c, *data});
+        }
+        ++st->want_block_count;
+      }
+    },
+    [=](cancel& x) {
+      std::lock_guard<std::mutex> g(st->mu);
+      st->cancels.insert(st->cancels.end(), x.cids.begin(), x.cids.end());
+      st->cancel_count += x.cids.size();
+    },
+    // Corrupt answer to the first recorded want_block, when the test says so.
+    [=](go_atom) {
+      cid c;
+      {
+        std::lock_guard<std::mutex> g(st->mu);
+        c = st->want_blocks.front();
+      }
+      self->send(*requester, block_msg{c, "these are not the bytes you are looking for"});
+    },
+  };
+}
+
+} // namespace
+
+TEST_CASE("a block added on one node is fetched, verified and stored by another", "[exchange][actor]") {
+  system_fixture f;
+  node a(f), b(f);
+  auto c = a.add("hello from node A");
+  connect(a, "A", b, "B");
+  auto got = fetch(b, c);
+  REQUIRE(got);
+  CHECK(got->find("hello from node A") != std::string::npos); // a UnixFS leaf wrapping the text
+  auto stored = b.store->get(c);
+  REQUIRE(stored);
+  CHECK(*stored == *got);
+  CHECK(*a.store->get(c) == *got);
+  CHECK(b.stats().blocks_received == 1);
+  CHECK(a.stats().blocks_sent == 1);
+}
+
+TEST_CASE("a multi-block DAG is spread over two sources and arrives complete", "[exchange][actor]") {
+  system_fixture f;
+  exchange::engine_limits lim;
+  lim.per_peer = 4; // small windows so both sources get work
+  node a(f), c(f), b(f, lim);
+  auto bytes = pattern(600 * 1024, 1);
+  auto root = a.add(bytes, 4096);
+  REQUIRE(c.add(bytes, 4096) == root);
+  auto all = dag_cids(*a.store, root);
+  REQUIRE(all.size() > 100);
+  connect(a, "A", b, "B");
+  connect(c, "C", b, "B");
+  auto n = fetch_dag(b, root);
+  REQUIRE(n);
+  CHECK(*n == all.size());
+  for (auto& x : all) {
+    auto got = b.store->get(x);
+    REQUIRE(got);
+    CHECK(*got == *a.store->get(x));
+  }
+  auto sa = a.stats(), sc = c.stats();
+  CHECK(sa.blocks_sent > 0);
+  CHECK(sc.blocks_sent > 0);
+  CHECK(sa.blocks_sent + sc.blocks_sent >= all.size());
+  CHECK(b.stats().wants == 0);
+  // Fetching again finds everything local.
+  auto again = fetch_dag(b, root);
+  REQUIRE(again);
+  CHECK(*again == 0);
+}
+
+TEST_CASE("a block nobody has fails with a clear error naming it", "[exchange][actor]") {
+  system_fixture f;
+  node a(f), b(f);
+  auto missing = cid{1, codec::raw, multihash::sha256("nobody has this")};
+  SECTION("no peer connected") {
+    auto r = fetch(b, missing);
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == errc::not_found);
+    CHECK(r.err().message == "block " + missing.str() + " not found: no peer is connected");
+  }
+  SECTION("the connected peer does not have it") {
+    connect(a, "A", b, "B");
+    auto r = fetch(b, missing);
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == errc::not_found);
+    CHECK(r.err().message == "block " + missing.str() + " not found: none of the 1 connected peers has it");
+    auto d = fetch_dag(b, missing);
+    REQUIRE_FALSE(d);
+    CHECK(d.err().message.find(missing.str()) != std::string::npos);
+  }
+  SECTION("the only peer never delivers: timeout") {
+    auto st = std::make_shared<fake_peer_state>();
+    auto silent = f.sys->spawn(fake_peer, st);
+    b.up("S", silent);
+    auto r = fetch(b, missing, 300);
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == errc::unavailable);
+    CHECK(r.err().message == "timed out after 300ms fetching block " + missing.str() + " from 1 connected peers");
+    // The abandoned want is cancelled at the peer.
+    CHECK(wait_until([&] { return st->cancel_count > 0; }));
+    CHECK(b.stats().wants == 0);
+    caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+  }
+}
+
+TEST_CASE("a peer serving corrupted bytes is rejected and reported; the fetch completes from an honest peer", "[exchange][actor]") {
+  system_fixture f;
+  node a(f), b(f);
+  auto c = a.add("the honest bytes");
+  auto st = std::make_shared<fake_peer_state>();
+  auto evil = f.sys->spawn(fake_peer, st);
+  b.up("M", evil);
+  caf::scoped_actor self{*f.sys};
+  auto pending = self->request(b.exchange, wait_limit, fetch_atom::value, c, uint64_t{30000});
+  REQUIRE(wait_until([&] { return st->want_block_count > 0; }));
+  connect(a, "A", b, "B");
+  self->send(evil, go_atom::value);
+  std::optional<result<std::string>> out;
+  pending.receive([&](std::string& s) { out.emplace(std::move(s)); }, [&](caf::error& e) { out.emplace(from_caf(e)); });
+  REQUIRE(*out);
+  CHECK(**out == *a.store->get(c));
+  CHECK(*b.store->get(c) == *a.store->get(c)); // the corrupt copy was never stored
+  REQUIRE(wait_until([&] { return f.misbehaved->size() > 0; }));
+  {
+    std::lock_guard<std::mutex> g(f.misbehaved->mu);
+    CHECK(f.misbehaved->list[0].first == "M");
+    CHECK(f.misbehaved->list[0].second.find("wrong bytes") != std::string::npos);
+    CHECK(f.misbehaved->list[0].second.find(c.str()) != std::string::npos);
+  }
+  auto s = b.stats();
+  CHECK(s.rejected == 1);
+  CHECK(s.peers == 1); // M was dropped
+  // M stays banned even if it comes back.
+  b.up("M", evil);
+  CHECK(b.stats().peers == 1);
+  caf::anon_send_exit(evil, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("an unrequested block is rejected and reported", "[exchange][actor]") {
+  system_fixture f;
+  node b(f);
+  // A connected peer pushes a well-formed block nobody asked for.
+  std::string data = "unsolicited";
+  cid c{1, codec::raw, multihash::sha256(data)};
+  caf::scoped_actor self{*f.sys};
+  auto forwarder = f.sys->spawn([=](caf::event_based_actor* me) -> caf::behavior {
+    return {[=](go_atom, caf::actor target) { me->send(target, block_msg{c, data}); }};
+  });
+  b.up("Q", forwarder);
+  self->send(forwarder, go_atom::value, b.exchange);
+  REQUIRE(wait_until([&] { return f.misbehaved->size() > 0; }));
+  {
+    std::lock_guard<std::mutex> g(f.misbehaved->mu);
+    CHECK(f.misbehaved->list[0].first == "Q");
+    CHECK(f.misbehaved->list[0].second.find("not requested") != std::string::npos);
+  }
+  CHECK_FALSE(*b.store->has(c));
+  caf::anon_send_exit(forwarder, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a slow peer's request is doubled elsewhere and cancelled when the block arrives", "[exchange][actor]") {
+  system_fixture f;
+  exchange::engine_limits lim;
+  lim.slow_after = std::chrono::milliseconds(100);
+  node a(f), b(f, lim);
+  auto c = a.add("wanted from a slow peer");
+  auto st = std::make_shared<fake_peer_state>();
+  auto slow = f.sys->spawn(fake_peer, st);
+  b.up("S", slow);
+  caf::scoped_actor self{*f.sys};
+  auto pending = self->request(b.exchange, wait_limit, fetch_atom::value, c, uint64_t{30000});
+  REQUIRE(wait_until([&] { return st->want_block_count > 0; }));
+  connect(a, "A", b, "B");
+  std::optional<result<std::string>> out;
+  pending.receive([&](std::string& s) { out.emplace(std::move(s)); }, [&](caf::error& e) { out.emplace(from_caf(e)); });
+  REQUIRE(*out);
+  CHECK(**out == *a.store->get(c));
+  REQUIRE(wait_until([&] { return st->cancel_count > 0; }));
+  std::lock_guard<std::mutex> g(st->mu);
+  CHECK(st->cancels == std::vector<cid>{c});
+  CHECK(f.misbehaved->size() == 0);
+  caf::anon_send_exit(slow, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a peer that disconnects mid-transfer is replaced and the DAG fetch finishes", "[exchange][actor]") {
+  system_fixture f;
+  node a(f), b(f);
+  auto bytes = pattern(300 * 1024, 2);
+  auto root = a.add(bytes, 4096);
+  auto all = dag_cids(*a.store, root);
+  auto st = std::make_shared<fake_peer_state>();
+  st->source = a.store;
+  st->serve_first = 3; // the root and a couple more, then it stalls
+  auto flaky = f.sys->spawn(fake_peer, st);
+  b.up("F", flaky);
+  caf::scoped_actor self{*f.sys};
+  auto pending = self->request(b.exchange, wait_limit, fetch_dag_atom::value, root, uint64_t{30000});
+  REQUIRE(wait_until([&] { return st->want_block_count > st->serve_first; }));
+  connect(a, "A", b, "B");
+  b.down("F");
+  std::optional<result<uint64_t>> out;
+  pending.receive([&](uint64_t n) { out.emplace(n); }, [&](caf::error& e) { out.emplace(from_caf(e)); });
+  REQUIRE(*out);
+  CHECK(**out == all.size());
+  for (auto& x : all)
+    CHECK(*b.store->has(x));
+  CHECK(a.stats().blocks_sent > 0);
+  CHECK(b.stats().peers == 1);
+  caf::anon_send_exit(flaky, caf::exit_reason::user_shutdown);
+}

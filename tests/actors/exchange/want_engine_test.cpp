@@ -1,0 +1,208 @@
+// The exchange's peer selection as pure logic: want-have then want-block, windows, re-asking
+// after dont_have / disconnect / slowness, cancels, and failures that name the CID.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "actors/exchange/want_engine.hpp"
+#include "storage/multihash.hpp"
+
+using namespace mantle;
+using namespace mantle::exchange;
+
+namespace {
+
+cid make_cid(int i) { return cid{1, codec::raw, multihash::sha256("block " + std::to_string(i))}; }
+
+// Messages of one kind to one peer in a batch of outgoing messages.
+std::vector<cid> sent(const std::vector<outgoing>& out, const std::string& peer, msg_kind k) {
+  std::vector<cid> r;
+  for (auto& o : out)
+    if (o.peer == peer && o.kind == k)
+      r.insert(r.end(), o.cids.begin(), o.cids.end());
+  return r;
+}
+
+const auto t0 = clock::now();
+
+} // namespace
+
+TEST_CASE("a want asks every peer want-have, then want-block from one that has it", "[exchange][engine]") {
+  want_engine e;
+  e.peer_up("A");
+  e.peer_up("B");
+  auto c = make_cid(1);
+  e.want(c);
+  auto out = e.take_outgoing(t0);
+  CHECK(sent(out, "A", msg_kind::want_have) == std::vector<cid>{c});
+  CHECK(sent(out, "B", msg_kind::want_have) == std::vector<cid>{c});
+  e.on_dont_have("A", c);
+  e.on_have("B", c);
+  out = e.take_outgoing(t0);
+  CHECK(sent(out, "B", msg_kind::want_block) == std::vector<cid>{c});
+  CHECK(sent(out, "A", msg_kind::want_block).empty());
+  CHECK(e.in_flight("B") == 1);
+  auto r = e.on_block("B", c);
+  CHECK(r.verdict == block_verdict::wanted);
+  CHECK(r.holders == std::vector<std::string>{"B"});
+  CHECK(e.wants() == 0);
+  CHECK(e.in_flight() == 0);
+  CHECK(e.take_failures().empty());
+}
+
+TEST_CASE("a want fails with the CID in the message when nobody has the block", "[exchange][engine]") {
+  want_engine e;
+  auto c = make_cid(2);
+  SECTION("no peer") {
+    e.want(c);
+    e.take_outgoing(t0);
+    auto f = e.take_failures();
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].err.code == errc::not_found);
+    CHECK(f[0].err.message.find(c.str()) != std::string::npos);
+    CHECK(f[0].err.message.find("no peer is connected") != std::string::npos);
+  }
+  SECTION("every peer says dont_have") {
+    e.peer_up("A");
+    e.peer_up("B");
+    e.want(c);
+    e.take_outgoing(t0);
+    e.on_dont_have("A", c);
+    e.take_outgoing(t0);
+    CHECK(e.take_failures().empty()); // B has not answered yet
+    e.on_dont_have("B", c);
+    e.take_outgoing(t0);
+    auto f = e.take_failures();
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].err.message == "block " + c.str() + " not found: none of the 2 connected peers has it");
+    CHECK(e.wants() == 0);
+  }
+}
+
+TEST_CASE("want-blocks spread over the holders within the per-peer and total windows", "[exchange][engine]") {
+  engine_limits lim;
+  lim.per_peer = 2;
+  lim.total = 3;
+  want_engine e(lim);
+  e.peer_up("A");
+  e.peer_up("B");
+  std::vector<cid> cids;
+  for (int i = 0; i < 10; ++i) {
+    cids.push_back(make_cid(100 + i));
+    e.want(cids.back(), {"A", "B"}); // hinted: want-block at once
+  }
+  auto out = e.take_outgoing(t0);
+  auto a = sent(out, "A", msg_kind::want_block);
+  auto b = sent(out, "B", msg_kind::want_block);
+  CHECK(a.size() + b.size() == 3);
+  CHECK(!a.empty());
+  CHECK(!b.empty());
+  CHECK(e.in_flight() == 3);
+  CHECK(sent(out, "A", msg_kind::want_have).empty());
+  // Each arrival frees a slot for the next want, until all ten are done.
+  size_t done = 0;
+  std::vector<std::pair<std::string, cid>> pending;
+  for (auto& c : a) pending.push_back({"A", c});
+  for (auto& c : b) pending.push_back({"B", c});
+  std::set<std::string> served_by;
+  while (!pending.empty()) {
+    auto [p, c] = pending.front();
+    pending.erase(pending.begin());
+    CHECK(e.on_block(p, c).verdict == block_verdict::wanted);
+    served_by.insert(p);
+    ++done;
+    out = e.take_outgoing(t0);
+    CHECK(e.in_flight("A") <= 2);
+    CHECK(e.in_flight("B") <= 2);
+    CHECK(e.in_flight() <= 3);
+    for (auto& x : sent(out, "A", msg_kind::want_block)) pending.push_back({"A", x});
+    for (auto& x : sent(out, "B", msg_kind::want_block)) pending.push_back({"B", x});
+  }
+  CHECK(done == 10);
+  CHECK(served_by.size() == 2);
+  CHECK(e.wants() == 0);
+}
+
+TEST_CASE("a disconnected peer's requests go to another holder", "[exchange][engine]") {
+  want_engine e;
+  e.peer_up("A");
+  e.peer_up("B");
+  auto c = make_cid(3);
+  e.want(c, {"A"});
+  auto out = e.take_outgoing(t0);
+  REQUIRE(sent(out, "A", msg_kind::want_block) == std::vector<cid>{c});
+  e.peer_down("A");
+  CHECK(e.in_flight() == 0);
+  out = e.take_outgoing(t0);
+  CHECK(sent(out, "B", msg_kind::want_have) == std::vector<cid>{c});
+  e.on_have("B", c);
+  out = e.take_outgoing(t0);
+  CHECK(sent(out, "B", msg_kind::want_block) == std::vector<cid>{c});
+  CHECK(e.on_block("B", c).verdict == block_verdict::wanted);
+}
+
+TEST_CASE("a slow peer is doubled by another; the loser is cancelled and its late copy is a duplicate", "[exchange][engine]") {
+  engine_limits lim;
+  lim.slow_after = std::chrono::milliseconds(1000);
+  want_engine e(lim);
+  e.peer_up("A");
+  e.peer_up("B");
+  auto c = make_cid(4);
+  e.want(c, {"A", "B"});
+  auto out = e.take_outgoing(t0);
+  auto first = sent(out, "A", msg_kind::want_block).empty() ? std::string("B") : std::string("A");
+  auto second = first == "A" ? std::string("B") : std::string("A");
+  e.tick(t0 + std::chrono::milliseconds(500));
+  CHECK(e.take_outgoing(t0 + std::chrono::milliseconds(500)).empty());
+  e.tick(t0 + std::chrono::milliseconds(1500));
+  out = e.take_outgoing(t0 + std::chrono::milliseconds(1500));
+  CHECK(sent(out, second, msg_kind::want_block) == std::vector<cid>{c});
+  CHECK(e.on_block(second, c).verdict == block_verdict::wanted);
+  out = e.take_outgoing(t0 + std::chrono::milliseconds(1600));
+  CHECK(sent(out, first, msg_kind::cancel) == std::vector<cid>{c});
+  CHECK(sent(out, second, msg_kind::cancel).empty());
+  CHECK(e.on_block(first, c).verdict == block_verdict::duplicate);
+  CHECK(e.in_flight() == 0);
+}
+
+TEST_CASE("unrequested blocks are told apart and a banned peer stays out", "[exchange][engine]") {
+  want_engine e;
+  e.peer_up("A");
+  e.peer_up("M");
+  auto c = make_cid(5);
+  e.want(c, {"A"});
+  e.take_outgoing(t0);
+  CHECK(e.on_block("M", c).verdict == block_verdict::unrequested);
+  CHECK(e.on_block("M", make_cid(6)).verdict == block_verdict::unrequested);
+  e.ban("M");
+  CHECK_FALSE(e.peer_up("M"));
+  CHECK_FALSE(e.connected("M"));
+  CHECK(e.on_block("A", c).verdict == block_verdict::wanted);
+}
+
+TEST_CASE("dropping a want cancels its outstanding requests", "[exchange][engine]") {
+  want_engine e;
+  e.peer_up("A");
+  e.peer_up("B");
+  auto c = make_cid(7);
+  e.want(c, {"A"});
+  e.take_outgoing(t0);
+  e.drop(c);
+  auto out = e.take_outgoing(t0);
+  CHECK(sent(out, "A", msg_kind::cancel) == std::vector<cid>{c});
+  CHECK(e.in_flight() == 0);
+  CHECK(e.wants() == 0);
+  CHECK(e.take_failures().empty());
+}
+
+TEST_CASE("a peer that comes up is asked for wants nobody had", "[exchange][engine]") {
+  want_engine e;
+  e.peer_up("A");
+  auto c = make_cid(8);
+  e.want(c);
+  e.take_outgoing(t0);
+  e.peer_up("B");
+  auto out = e.take_outgoing(t0);
+  CHECK(sent(out, "B", msg_kind::want_have) == std::vector<cid>{c});
+  CHECK(sent(out, "A", msg_kind::want_have).empty()); // already asked
+}
