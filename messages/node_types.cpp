@@ -3,6 +3,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "messages/block_store.hpp"
+#include "messages/credit.hpp"
 #include "messages/supervisor.hpp"
 
 namespace mantle {
@@ -22,6 +23,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<pin_entry>>("std::vector<mantle::pin_entry>");
   cfg.add_message_type<repo_stat>("mantle::repo_stat");
   cfg.add_message_type<gc_result>("mantle::gc_result");
+  // credit ledger
+  cfg.add_message_type<ledger_entry>("mantle::ledger_entry");
+  cfg.add_message_type<std::vector<ledger_entry>>("std::vector<mantle::ledger_entry>");
 }
 
 } // namespace mantle

@@ -19,6 +19,14 @@ using whereis_atom = caf::atom_constant<caf::atom("whereis")>;   // (whereis, na
 using children_atom = caf::atom_constant<caf::atom("children")>; // -> supervisor_stats
 using stop_tmo_atom = caf::atom_constant<caf::atom("stoptmo")>;  // internal: child stop timeout
 
+// Credit ledger (messages/credit.hpp).
+using record_atom = caf::atom_constant<caf::atom("record")>;         // (record, peer, sent, received)
+using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;   // (may_serve, peer, bytes) -> bool
+using ledger_atom = caf::atom_constant<caf::atom("ledger")>;         // (ledger) -> vector<ledger_entry>
+using cut_atom = caf::atom_constant<caf::atom("cut")>;               // (cut, peer)
+using cr_flush_atom = caf::atom_constant<caf::atom("cr_flush")>;     // internal: save changed counters
+using cr_release_atom = caf::atom_constant<caf::atom("cr_release")>; // internal: rate queue turn
+
 void register_types(caf::actor_system_config& cfg);
 
 } // namespace mantle

@@ -1,8 +1,7 @@
 #include "storage/credit_store.hpp"
 
-#include <msgpack.hpp>
-
 #include "storage/lmdb_env.hpp"
+#include "storage/msgpack_read.hpp"
 
 namespace mantle {
 
@@ -18,18 +17,11 @@ std::string encode(const peer_credit& c) {
 
 result<peer_credit> decode_peer_credit(std::string_view bytes) {
   auto bad = [](const std::string& why) { return make_error(errc::corrupt, "credit record: " + why); };
-  msgpack::object_handle oh;
-  try {
-    std::size_t off = 0;
-    // Small limits: a record is three integers, so a hostile length prefix cannot allocate much.
-    msgpack::unpack_limit limit(16, 16, 1024, 1024, 1024, 4);
-    oh = msgpack::unpack(bytes.data(), bytes.size(), off, nullptr, nullptr, limit);
-    if (off != bytes.size())
-      return bad("trailing bytes");
-  } catch (const std::exception& e) {
-    return bad(std::string("not valid msgpack (") + e.what() + ")");
-  }
-  const msgpack::object& o = oh.get();
+  // Small limits: a record is three integers, so a hostile length prefix cannot allocate much.
+  auto oh = unpack_whole(bytes, msgpack::unpack_limit(16, 16, 1024, 1024, 1024, 4), "credit record");
+  if (!oh)
+    return oh.err();
+  const msgpack::object& o = oh->get();
   if (o.type != msgpack::type::ARRAY)
     return bad("not an array");
   if (o.via.array.size < 3)

@@ -86,11 +86,10 @@ std::vector<ledger_entry> credit_policy::entries() const {
   return out;
 }
 
-std::map<std::string, peer_credit> credit_policy::take_changed() {
+std::map<std::string, peer_credit> credit_policy::changed() const {
   std::map<std::string, peer_credit> out;
   for (const auto& p : changed_)
     out.emplace(p, accounts_.at(p));
-  changed_.clear();
   return out;
 }
 

@@ -55,8 +55,10 @@ public:
   // Every known peer (recorded, trusted or cut), sorted by peer id.
   std::vector<ledger_entry> entries() const;
 
-  // The accounts changed since the last call (absolute values), for a batched save.
-  std::map<std::string, peer_credit> take_changed();
+  // The accounts changed since the last clear_changed() (absolute values), for a batched
+  // save; cleared only once the save succeeded, so a failed write is retried with the next one.
+  std::map<std::string, peer_credit> changed() const;
+  void clear_changed() { changed_.clear(); }
   bool has_changes() const { return !changed_.empty(); }
 
 private:

@@ -107,10 +107,13 @@ TEST_CASE("record adds deltas, counts exchanges and reports changed accounts", "
   pol.record("B", 10, 0); // saturates instead of wrapping to a tiny debt
   CHECK(pol.account("A") == peer_credit{10, 5, 2});
   CHECK(pol.account("B").sent == UINT64_MAX);
-  auto changed = pol.take_changed();
+  auto changed = pol.changed();
   CHECK(changed.size() == 2);
   CHECK(changed["A"] == peer_credit{10, 5, 2});
-  CHECK(pol.take_changed().empty());
+  CHECK(pol.has_changes());
+  pol.clear_changed();
+  CHECK(pol.changed().empty());
+  CHECK_FALSE(pol.has_changes());
   pol.cut("C");
   auto e = pol.entries(); // A, B, C (cut), T (trusted), sorted by id
   REQUIRE(e.size() == 4);
