@@ -7,6 +7,8 @@
 #include <optional>
 #include <sstream>
 
+#include "storage/identity.hpp"
+
 namespace mantle::config {
 
 namespace {
@@ -79,6 +81,8 @@ const std::vector<option_info>& schema() {
     {"api-cors-origins", value_kind::list, "", "browser origins allowed to call the RPC API (comma separated, repeatable, * for any); empty: only the API's own origin, as Kubo"},
     {"gateway-cors-origins", value_kind::list, "*", "origins the gateway sends Access-Control-Allow-Origin for (comma separated, repeatable); empty: no CORS headers"},
     {"access-log", value_kind::path, "", "write one line per HTTP request (combined log format + milliseconds) to this file; - for stderr; empty: off"},
+    {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable)"},
+    {"serve-rate", value_kind::size, "64MiB", "bytes per second served to each untrusted peer; more waits in a fair queue; 0: unlimited"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -384,6 +388,26 @@ result<std::vector<site_mapping>> parse_site_list(std::string_view text) {
   return out;
 }
 
+result<std::vector<std::string>> parse_peer_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (true) {
+    auto comma = text.find(',');
+    std::string_view item = trim(text.substr(0, comma));
+    if (!item.empty()) {
+      auto mh = peer_id::parse(item);
+      if (!mh)
+        return invalid("invalid peer id '" + std::string(item) + "': " + mh.err().message);
+      auto id = peer_id::to_base58(*mh);
+      if (std::find(out.begin(), out.end(), id) == out.end())
+        out.push_back(std::move(id));
+    }
+    if (comma == std::string_view::npos)
+      break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header) {
   host_header = trim(host_header);
   if (!host_header.empty() && host_header.front() == '[')
@@ -460,6 +484,16 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     (name == "api-cors-origins" ? o.api_cors_origins : o.gateway_cors_origins) = std::move(*l);
   } else if (name == "access-log") {
     o.access_log = v.text;
+  } else if (name == "trusted-peers") {
+    auto l = parse_peer_list(v.text);
+    if (!l)
+      return fail(l.err());
+    o.trusted_peers = std::move(*l);
+  } else if (name == "serve-rate") {
+    auto s = parse_size(v.text);
+    if (!s)
+      return fail(s.err());
+    o.serve_rate = *s;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }

@@ -9,6 +9,7 @@
 
 #include "actors/credit/credit_policy.hpp"
 #include "config/log.hpp"
+#include "messages/block_store.hpp" // fault_atom
 #include "messages/credit.hpp"
 #include "messages/errors.hpp"
 #include "storage/credit_store.hpp"
@@ -157,6 +158,8 @@ caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
       answer(self, s.queue->release(now), true);
       schedule_release(self, now);
     },
+    // Fault injection for supervision drills (mantle/diag/fault?arg=ledger).
+    [=](fault_atom) -> bool { throw std::runtime_error("fault injected into the credit ledger"); },
     [=](cr_flush_atom) {
       self->state.flush_scheduled = false;
       self->state.flush();

@@ -19,6 +19,8 @@
 #include "net/access_log.hpp"
 #include "net/cors.hpp"
 #include "net/http_metrics.hpp"
+#include "actors/credit/ledger_client.hpp"
+#include "net/credit_rpc.hpp"
 
 namespace mantle {
 namespace {
@@ -100,6 +102,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     });
     log::warning("rpc", "fault injection is enabled (mantle/diag/fault)");
   }
+  add_credit_rpc(*st.routes, ledger_client(sys)); // bitswap/ledger, mantle/credit/ls
   st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
   st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
   st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));
@@ -111,6 +114,8 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   };
   auto commands = st.api->commands();
   commands.push_back("mantle/diag/fault");
+  for (auto& c : credit_rpc_commands())
+    commands.push_back(c);
   handler = instrument(global_metrics(), "rpc", rpc_route_labeler(policy.prefix, commands), std::move(handler));
   handler = with_access_log(cfg.requests_log, std::move(handler));
   st.server = std::make_unique<http_server>(std::move(handler));

@@ -36,6 +36,7 @@ const std::vector<command_spec>& commands() {
       {"repo gc", "", "Remove unpinned blocks.", 0, 0, {{"quiet", 'q', true, "print nothing"}}},
       {"id", "", "Show node identity.", 0, 0, {}},
       {"version", "", "Show the node's version.", 0, 0, {}},
+      {"credit", "[<peer>]", "Show the credit ledger: bytes sent to and received from each peer, debt ratio, trust.", 0, 1, {}},
   };
   return all;
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "actors/block_store/block_store_actor.hpp"
+#include "actors/credit/credit_ledger_actor.hpp"
 #include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
 #include "actors/node/node.hpp"
@@ -12,6 +13,7 @@
 #include "config/version.hpp"
 #include "net/access_log.hpp"
 #include "storage/block_store.hpp"
+#include "storage/credit_store.hpp"
 
 namespace {
 
@@ -59,8 +61,19 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   gw.cors_origins = env.options.gateway_cors_origins;
   gw.requests_log = rpc.requests_log;
 
+  // The credit ledger's counters: their own LMDB environment, opened once like the block store.
+  auto ledger_opened = credit_store::open(env.options.data_dir + "/ledger");
+  if (!ledger_opened)
+    throw std::runtime_error("cannot open the credit ledger in " + env.options.data_dir + "/ledger: " +
+                             ledger_opened.err().message);
+  credit_ledger_config ledger;
+  ledger.store = std::move(*ledger_opened);
+  ledger.trusted.insert(env.options.trusted_peers.begin(), env.options.trusted_peers.end());
+  ledger.limits.rate = env.options.serve_rate;
+
   std::vector<child_spec> out;
   out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
+  out.push_back({"ledger", [ledger](caf::actor_system& sys) { return spawn_credit_ledger(sys, ledger); }});
   out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});
   out.push_back({"gateway", [gw](caf::actor_system& sys) { return spawn_gateway_front(sys, gw); }});
   return out;
