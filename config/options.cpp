@@ -81,6 +81,8 @@ const std::vector<option_info>& schema() {
     {"api-cors-origins", value_kind::list, "", "browser origins allowed to call the RPC API (comma separated, repeatable, * for any); empty: only the API's own origin, as Kubo"},
     {"gateway-cors-origins", value_kind::list, "*", "origins the gateway sends Access-Control-Allow-Origin for (comma separated, repeatable); empty: no CORS headers"},
     {"access-log", value_kind::path, "", "write one line per HTTP request (combined log format + milliseconds) to this file; - for stderr; empty: off"},
+    {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
+    {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
     {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable)"},
     {"serve-rate", value_kind::size, "64MiB", "bytes per second served to each untrusted peer; more waits in a fair queue; 0: unlimited"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
@@ -484,6 +486,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     (name == "api-cors-origins" ? o.api_cors_origins : o.gateway_cors_origins) = std::move(*l);
   } else if (name == "access-log") {
     o.access_log = v.text;
+  } else if (name == "psa-retry-interval" || name == "psa-pin-timeout") {
+    auto d = parse_duration(v.text);
+    if (!d)
+      return fail(d.err());
+    if (d->count() == 0)
+      return fail(invalid(name + " must be longer than 0ms"));
+    (name == "psa-retry-interval" ? o.psa_retry_interval : o.psa_pin_timeout) = *d;
   } else if (name == "trusted-peers") {
     auto l = parse_peer_list(v.text);
     if (!l)

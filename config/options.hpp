@@ -43,6 +43,8 @@ struct node_options {
   std::vector<std::string> api_cors_origins;
   std::vector<std::string> gateway_cors_origins{"*"}; // Access-Control-Allow-Origin of the gateway
   std::string access_log; // path, "-" for stderr (through the log), empty = off
+  std::chrono::milliseconds psa_retry_interval{5000};      // pinning service: retry missing blocks
+  std::chrono::milliseconds psa_pin_timeout{24 * 3600 * 1000}; // pinning service: give up (failed)
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct
   // Credit ledger. Trusted peers are always served, without the debt-ratio draw or the rate

@@ -33,6 +33,10 @@ void router::add(const std::string& method, const std::string& path, http_handle
   plain_[{method, path}] = std::move(h);
 }
 
+void router::add_prefix(const std::string& prefix, http_handler h) {
+  prefixes_.emplace_back(prefix, std::move(h));
+}
+
 bool router::origin_allowed(const http_request& req) const {
   auto allowed = [&](const std::string& origin) {
     for (auto& o : policy_.allowed_origins)
@@ -86,6 +90,12 @@ void router::handle(http_request& req, response_writer& w) const {
   if (it != plain_.end()) {
     it->second(req, w);
     return;
+  }
+  for (auto& [prefix, h] : prefixes_) {
+    if (p == prefix || p.rfind(prefix + "/", 0) == 0) {
+      h(req, w);
+      return;
+    }
   }
   if (fallback_) {
     fallback_(req, w);

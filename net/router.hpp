@@ -29,6 +29,9 @@ public:
   void add_rpc(const std::string& cmd, http_handler h);
   // Any other exact path for one method ("GET", "/metrics").
   void add(const std::string& method, const std::string& path, http_handler h);
+  // Every method on `prefix` itself and every path below it ("/psa" -> "/psa/pins/x"),
+  // unless an exact route matches first. Not for the RPC prefix, whose Kubo rules stay.
+  void add_prefix(const std::string& prefix, http_handler h);
   // For paths nothing matches (default: 404 "404 page not found").
   void set_fallback(http_handler h) { fallback_ = std::move(h); }
 
@@ -40,6 +43,7 @@ private:
   rpc_policy policy_;
   std::map<std::string, http_handler> rpc_;
   std::map<std::pair<std::string, std::string>, http_handler> plain_;
+  std::vector<std::pair<std::string, http_handler>> prefixes_;
   http_handler fallback_;
 };
 

@@ -16,7 +16,8 @@ using actor_resolver = std::function<caf::actor()>;
 
 class block_store;
 
-// Looks `name` up in the actor registry on every call, so a restarted actor is found.
+// Looks `name` up in the actor registry on every call (supervised children re-register there
+// under a new handle after each restart).
 actor_resolver registry_resolver(caf::actor_system& sys, const std::string& name);
 
 // `local` (optional) is the block store of this process: block reads then go straight to its

@@ -19,6 +19,9 @@
 #include "net/access_log.hpp"
 #include "net/cors.hpp"
 #include "net/http_metrics.hpp"
+#include "messages/pinner.hpp"
+#include "net/psa_api.hpp"
+#include "net/psa_token_rpc.hpp"
 #include "actors/credit/ledger_client.hpp"
 #include "net/credit_rpc.hpp"
 
@@ -29,6 +32,8 @@ struct rpc_front_state {
   std::unique_ptr<node_backend> backend;
   std::unique_ptr<kubo_api> api;
   std::unique_ptr<router> routes;
+  std::shared_ptr<psa::psa_store> psa_store; // outlives psa (declared before it)
+  std::unique_ptr<psa_api> psa;
   std::unique_ptr<http_server> server;
   uint64_t scrape_id = 0; // store gauges callback in global_metrics()
 
@@ -106,6 +111,19 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
   st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
   st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));
+  if (cfg.psa_store) {
+    // Pinning Service API on the same port, outside /api/v0 (its own Bearer auth, not Kubo's
+    // origin rules); token management stays an RPC command under those rules.
+    auto wake = [pinner = registry_resolver(sys, cfg.pinner_name)] {
+      if (auto p = pinner())
+        caf::anon_send(p, psa_wake_atom::value);
+    };
+    st.psa_store = cfg.psa_store;
+    st.psa = std::make_unique<psa_api>(*st.backend, *st.psa_store, wake);
+    auto* psa = st.psa.get();
+    st.routes->add_prefix("/psa", [psa](http_request& r, response_writer& w) { psa->handle(r, w); });
+    add_token_commands(*st.routes, *st.psa_store);
+  }
   auto* routes = st.routes.get();
   std::vector<std::string> cors_origins = cfg.allowed_origins; // only origins the operator listed
   http_handler handler = [routes, cors_origins](http_request& req, response_writer& w) {

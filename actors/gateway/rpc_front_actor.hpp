@@ -14,6 +14,9 @@ namespace mantle {
 
 class block_store;
 class access_log;
+namespace psa {
+class psa_store;
+}
 
 struct rpc_front_config {
   std::string address;   // "127.0.0.1:5001"
@@ -24,6 +27,10 @@ struct rpc_front_config {
   std::shared_ptr<block_store> local_store;  // in-process store for direct reads (optional)
   bool fault_injection = false;              // mantle/diag/fault route for supervision drills
   std::shared_ptr<access_log> requests_log;  // access log (net/access_log); null = off
+  // Pinning Service API under /psa and the mantle/token/* commands (off when null); new
+  // requests wake the actor registered as `pinner_name`.
+  std::shared_ptr<psa::psa_store> psa_store;
+  std::string pinner_name;
 };
 
 caf::actor spawn_rpc_front(caf::actor_system& sys, rpc_front_config cfg);

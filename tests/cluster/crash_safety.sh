@@ -14,16 +14,7 @@ source "$(dirname "$0")/lib.sh"
 
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"
-start_node() {
-  "$mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 >>"$work/node.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf -X POST "$api/id" >/dev/null 2>&1 && return 0
-    kill -0 $pid 2>/dev/null || { echo "mantled died at start:"; tail -20 "$work/node.log"; exit 1; }
-    sleep 0.1
-  done
-  echo "mantled did not answer"; tail -20 "$work/node.log"; exit 1
-}
+start_node() { start_mantled --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0; }
 
 check_store() {
   # Every pinned root must export completely (dag/export fails on a missing block) ...

@@ -110,11 +110,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$gw/ipfs/$root/$huge" || true)
 if [ "$code" -ge 400 ] && [ "$code" -lt 500 ]; then ok "a 100 KB request line is refused ($code)"; else bad "a 100 KB request line is refused ($code)"; fi
 expect 405 '' "POST to the gateway is refused" -- -X POST "$gw/ipfs/$root/"
 expect 501 'IPNS' "IPNS is a clear 501" -- "$gw/ipns/example.com/"
-# Clients that hang up halfway through a body and through their request.
+# Concurrent clients that hang up halfway through a body or through their request.
+aborters=()
 for i in $(seq 1 20); do
-  curl -s --max-time 0.05 "$gw/ipfs/$root/docs/big.bin" -o /dev/null || true
-  (printf 'GET /ipfs/%s/docs/big.bin HTTP/1.1\r\nHost: x\r\n' "$root" > /dev/tcp/127.0.0.1/$gw_port) 2>/dev/null || true
+  { curl -s --max-time 0.05 --limit-rate 100k "$gw/ipfs/$root/docs/big.bin" -o /dev/null || true; } &
+  aborters+=($!)
+  { (printf 'GET /ipfs/%s/docs/big.bin HTTP/1.1\r\nHost: x\r\n' "$root" > /dev/tcp/127.0.0.1/$gw_port) 2>/dev/null || true; } &
+  aborters+=($!)
 done
+wait "${aborters[@]}" 2>/dev/null || true
 expect 200 'home' "the gateway still answers after 40 aborted connections" -- "$gw/ipfs/$root/"
 
 # The gateway's requests are counted on the RPC port's /metrics.

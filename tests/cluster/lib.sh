@@ -25,3 +25,16 @@ pass=0
 fail=0
 ok() { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# Starts "$mantled" in the background with the given arguments (sets $pid; output appended to
+# $work/node.log) and waits for its RPC at $api; exits the script if it dies or stays silent.
+start_mantled() {
+  "$mantled" "$@" >>"$work/node.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    curl -sf -X POST "$api/id" >/dev/null 2>&1 && return 0
+    kill -0 $pid 2>/dev/null || { echo "mantled died at start:"; tail -20 "$work/node.log"; exit 1; }
+    sleep 0.1
+  done
+  echo "mantled did not answer"; tail -20 "$work/node.log"; exit 1
+}

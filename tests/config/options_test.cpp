@@ -214,3 +214,16 @@ TEST_CASE("CORS origin lists and the access log option", "[config]") {
   }
   CHECK(help_text("mantled").find("--gateway-cors-origins <list>") != std::string::npos);
 }
+
+TEST_CASE("pinning service durations: defaults, overrides, bad values", "[config][psa_api]") {
+  auto d = load({});
+  REQUIRE(d.ok());
+  CHECK(d->options.psa_retry_interval == milliseconds(5000));
+  CHECK(d->options.psa_pin_timeout == milliseconds(24 * 3600 * 1000));
+  auto r = load(argv_of({"--psa-retry-interval", "250ms", "--psa-pin-timeout=2m"}));
+  REQUIRE(r.ok());
+  CHECK(r->options.psa_retry_interval == milliseconds(250));
+  CHECK(r->options.psa_pin_timeout == milliseconds(120000));
+  CHECK_FALSE(load(argv_of({"--psa-retry-interval", "0s"})).ok());
+  CHECK_FALSE(load(argv_of({"--psa-pin-timeout", "soon"})).ok());
+}

@@ -407,3 +407,34 @@ TEST_CASE("gateway serves a site by host name through its _redirects", "[net][ga
   CHECK(get("other.org", "/").status == 404);
   CHECK(get("example.org", "/ipfs/" + base.root.str() + "/docs/a.txt").body == "alpha\n");
 }
+
+TEST_CASE("gateway lists a 10 000-entry sharded directory in one page", "[net][gateway]") {
+  memory_block_store store;
+  unixfs::import_options opt;
+  opt.cid_version = 1;
+  opt.raw_leaves = true;
+  unixfs::directory_builder dir(store, opt);
+  for (int i = 0; i < 10000; ++i) {
+    auto f = unixfs::import_bytes(store, opt, std::to_string(i));
+    REQUIRE(f.ok());
+    REQUIRE(dir.add_file("entry-" + std::to_string(i) + ".txt", *f).ok());
+  }
+  auto dirs = dir.finish();
+  REQUIRE(dirs.ok());
+  cid root = dirs->back().second.root;
+  REQUIRE(unixfs::stat(store, root)->kind == unixfs::node_kind::hamt_directory);
+  gateway_api api(store, {});
+  http_server server([&](http_request& r, response_writer& w) { api.handle(r, w); });
+  REQUIRE(server.start("127.0.0.1:0").ok());
+  http_client c;
+  REQUIRE(c.connect("127.0.0.1:" + std::to_string(server.port())).ok());
+  auto r = c.request("GET", "/ipfs/" + root.str() + "/");
+  REQUIRE(r.ok());
+  CHECK(r->status == 200);
+  CHECK(r->body.find("10000 entries") != std::string::npos);
+  size_t rows = 0;
+  for (size_t at = r->body.find("<tr>"); at != std::string::npos; at = r->body.find("<tr>", at + 1))
+    ++rows;
+  CHECK(rows == 10000);
+  CHECK(r->body.find(">entry-9999.txt<") != std::string::npos);
+}

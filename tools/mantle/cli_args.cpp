@@ -36,6 +36,9 @@ const std::vector<command_spec>& commands() {
       {"repo gc", "", "Remove unpinned blocks.", 0, 0, {{"quiet", 'q', true, "print nothing"}}},
       {"id", "", "Show node identity.", 0, 0, {}},
       {"version", "", "Show the node's version.", 0, 0, {}},
+      {"token create", "<name>", "Create a Pinning Service API token; its secret is printed once.", 1, 1, {}},
+      {"token list", "", "List Pinning Service API tokens (ids, names, creation times; never secrets).", 0, 0, {}},
+      {"token revoke", "<id-or-name>", "Revoke a Pinning Service API token.", 1, 1, {}},
       {"credit", "[<peer>]", "Show the credit ledger: bytes sent to and received from each peer, debt ratio, trust.", 0, 1, {}},
   };
   return all;

@@ -326,15 +326,35 @@ int run(const cli::invocation& inv) {
       if (!j.ok()) return fail(j.err().message);
       std::cout << "mantle version " << j->value("Version", "") << "\n";
     }
+  } else if (cmd == "token create" || cmd == "token list" || cmd == "token revoke") {
+    std::string path = cmd == "token create" ? "mantle/token/create"
+                       : cmd == "token list" ? "mantle/token/list" : "mantle/token/revoke";
+    st = s.start(path, q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      if (cmd == "token create") {
+        std::cout << "id:      " << j->value("Id", "") << "\nname:    " << j->value("Name", "")
+                  << "\ncreated: " << j->value("Created", "") << "\nsecret:  " << j->value("Secret", "")
+                  << "\n";
+        std::cerr << "Store the secret now: the node keeps only its hash and cannot show it again.\n"
+                  << "Use it as: Authorization: Bearer <secret>\n";
+      } else if (cmd == "token list") {
+        for (auto& t : j->value("Tokens", json::array()))
+          std::cout << t.value("Id", "") << "  " << t.value("Created", "") << "  " << t.value("Name", "") << "\n";
+      } else {
+        std::cout << "revoked " << j->value("Id", "") << " " << j->value("Name", "") << "\n";
+      }
+    }
   } else if (cmd == "credit") {
     // One peer: Kubo's bitswap/ledger receipt; none: Mantle's listing of every known peer.
     st = s.start(inv.args.empty() ? "mantle/credit/ls" : "bitswap/ledger", q, nullptr);
     if (st.ok()) {
       auto j = s.single();
       if (!j.ok()) return fail(j.err().message);
-      if (inv.args.empty())
+      if (inv.args.empty()) {
         std::cout << cli::format_credit_table(*j);
-      else {
+      } else {
         // The text `ipfs bitswap ledger` prints.
         char ratio[64];
         std::snprintf(ratio, sizeof ratio, "%f", j->value("Value", 0.0));

@@ -9,6 +9,9 @@
 #include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
 #include "actors/node/node.hpp"
+#include "actors/pinning/pinner_actor.hpp"
+#include "messages/pinner.hpp"
+#include "storage/psa_store.hpp"
 #include "config/log.hpp"
 #include "config/version.hpp"
 #include "net/access_log.hpp"
@@ -61,6 +64,23 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   gw.cors_origins = env.options.gateway_cors_origins;
   gw.requests_log = rpc.requests_log;
 
+  // Pinning Service API state: its own LMDB environment (blocks.lmdb belongs to the store),
+  // opened once like the block store and shared by the RPC front and the pinner.
+  auto psa_opened = psa::psa_store::open(env.options.data_dir + "/psa");
+  if (!psa_opened)
+    throw std::runtime_error("cannot open the pinning service store in " + env.options.data_dir +
+                             "/psa: " + psa_opened.err().message);
+  std::shared_ptr<psa::psa_store> psa_store = std::move(*psa_opened);
+  rpc.psa_store = psa_store;
+  rpc.pinner_name = pinner_name;
+  pinner_config pin_cfg;
+  pin_cfg.options.retry_interval = env.options.psa_retry_interval;
+  pin_cfg.options.timeout = env.options.psa_pin_timeout;
+  pin_cfg.store = psa_store;
+  pin_cfg.store_name = rpc.store_name;
+  pin_cfg.local_store = store;
+  pin_cfg.id = rpc.id;
+
   // The credit ledger's counters: their own LMDB environment, opened once like the block store.
   auto ledger_opened = credit_store::open(env.options.data_dir + "/ledger");
   if (!ledger_opened)
@@ -76,6 +96,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   out.push_back({"ledger", [ledger](caf::actor_system& sys) { return spawn_credit_ledger(sys, ledger); }});
   out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});
   out.push_back({"gateway", [gw](caf::actor_system& sys) { return spawn_gateway_front(sys, gw); }});
+  out.push_back({pinner_name, [pin_cfg](caf::actor_system& sys) { return spawn_pinner(sys, pin_cfg); }});
   return out;
 }
 

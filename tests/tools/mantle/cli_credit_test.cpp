@@ -1,11 +1,10 @@
 // `mantle credit` against a server answering the credit RPC routes with net/credit_rpc.
 #include <catch2/catch.hpp>
-#include <sys/wait.h>
-#include <cstdio>
 
 #include "net/credit_rpc.hpp"
 #include "net/http_server.hpp"
 #include "net/router.hpp"
+#include "tests/tools/mantle/run_cli.hpp"
 #include "tools/mantle/credit_table.cpp"
 
 using namespace mantle;
@@ -14,19 +13,6 @@ namespace {
 
 const std::string peer_a = "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq";
 const std::string peer_b = "12D3KooWATZi2wFwQxQ14Z3q24TDNWKap6f8W5ryLE6Da4RMfsxy";
-
-std::pair<int, std::string> run_mantle(const std::string& args) {
-  std::string cmd = std::string(MANTLE_BINARY_DIR) + "/mantle " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
 
 } // namespace
 
@@ -55,23 +41,23 @@ TEST_CASE("mantle credit prints the node's ledger", "[credit][cli][http]") {
   REQUIRE(server.start("127.0.0.1:0"));
   std::string api = "--api 127.0.0.1:" + std::to_string(server.port());
 
-  auto [code, out] = run_mantle(api + " credit");
+  auto [code, out] = test::run_cli(api + " credit");
   CHECK(code == 0);
   CHECK(out == cli::format_credit_table(credit_list_json({ledger_entry{peer_b, 300, 99, false, 7, false}})));
 
-  auto [code1, one] = run_mantle(api + " credit " + peer_b);
+  auto [code1, one] = test::run_cli(api + " credit " + peer_b);
   CHECK(code1 == 0);
   CHECK(one == "Ledger for " + peer_b + "\nDebt ratio:\t3.000000\nExchanges:\t7\nBytes sent:\t300\nBytes received:\t99\n");
 
-  auto [code2, bad] = run_mantle(api + " credit not-a-peer");
+  auto [code2, bad] = test::run_cli(api + " credit not-a-peer");
   CHECK(code2 == 1);
   CHECK(bad.find("Error: invalid peer id 'not-a-peer'") == 0);
 
-  auto [code3, usage] = run_mantle(api + " credit " + peer_a + " " + peer_b);
+  auto [code3, usage] = test::run_cli(api + " credit " + peer_a + " " + peer_b);
   CHECK(code3 == 2);
 
   up = false;
-  auto [code4, down] = run_mantle(api + " credit");
+  auto [code4, down] = test::run_cli(api + " credit");
   CHECK(code4 == 1);
   CHECK(down == "Error: the credit ledger is not running\n");
   server.stop();

@@ -8,26 +8,11 @@
 #include "net/kubo_rpc.hpp"
 #include "net/multipart_reader.hpp"
 #include "net/router.hpp"
+#include "tests/tools/mantle/run_cli.hpp"
 
 using namespace mantle;
 
-namespace {
-struct run_result {
-  int code;
-  std::string out;
-};
-run_result run_cli(const std::string& args) {
-  std::string cmd = std::string(MANTLE_BINARY_DIR) + "/mantle " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-} // namespace
+using test::run_cli;
 
 TEST_CASE("mantle CLI talks Kubo RPC to a server", "[tools][cli][http]") {
   struct stat sb;
