@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/credit/credit_ledger_actor.hpp"
+#include "messages/block_store.hpp" // fault_atom
 #include "messages/credit.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
@@ -239,4 +240,26 @@ TEST_CASE("ledger actor: a free-rider is throttled as its ratio grows, a contrib
   for (int g : giver_served)
     CHECK(g >= 45);
   stop(self, ledger);
+}
+
+TEST_CASE("ledger actor: a crash still saves what was counted", "[credit][ledger_actor][credit_store]") {
+  test::temp_dir dir("mantle-ledger");
+  system_fixture f;
+  auto opened = credit_store::open(dir.path + "/ledger");
+  REQUIRE(opened);
+  std::shared_ptr<credit_store> store = std::move(*opened);
+  credit_ledger_config cfg;
+  cfg.store = store;
+  cfg.flush_interval = 3600s;
+  caf::scoped_actor self{*f.sys};
+  auto ledger = spawn_credit_ledger(*f.sys, cfg);
+  self->monitor(ledger);
+  self->send(ledger, record_atom::value, std::string("12D3KooWPeer"), uint64_t{7}, uint64_t{3});
+  self->send(ledger, fault_atom::value); // throws, as a bug would
+  caf::error reason;
+  self->receive([&](const caf::down_msg& m) { reason = m.reason; });
+  CHECK(reason); // died abnormally
+  auto saved = store->load_all();
+  REQUIRE(saved);
+  CHECK(saved->at("12D3KooWPeer") == peer_credit{7, 3, 1});
 }
