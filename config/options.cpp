@@ -83,7 +83,7 @@ const std::vector<option_info>& schema() {
     {"access-log", value_kind::path, "", "write one line per HTTP request (combined log format + milliseconds) to this file; - for stderr; empty: off"},
     {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
     {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
-    {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable)"},
+    {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable); * trusts every peer (private clusters, tests)"},
     {"serve-rate", value_kind::size, "64MiB", "bytes per second served to each untrusted peer; more waits in a fair queue; 0: unlimited"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
@@ -395,7 +395,10 @@ result<std::vector<std::string>> parse_peer_list(std::string_view text) {
   while (true) {
     auto comma = text.find(',');
     std::string_view item = trim(text.substr(0, comma));
-    if (!item.empty()) {
+    if (item == "*") {
+      if (std::find(out.begin(), out.end(), "*") == out.end())
+        out.emplace_back("*");
+    } else if (!item.empty()) {
       auto mh = peer_id::parse(item);
       if (!mh)
         return invalid("invalid peer id '" + std::string(item) + "': " + mh.err().message);

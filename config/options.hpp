@@ -50,7 +50,7 @@ struct node_options {
   // Credit ledger. Trusted peers are always served, without the debt-ratio draw or the rate
   // limit. Configured for now; later also every node with a valid recent work report on the
   // chain (DESIGN: "a node with a valid recent work report is trusted").
-  std::vector<std::string> trusted_peers; // base58btc peer ids ("12D3KooW..."), distinct
+  std::vector<std::string> trusted_peers; // base58btc peer ids ("12D3KooW..."), distinct; "*" = all
   uint64_t serve_rate = uint64_t{64} << 20; // bytes/s served to each untrusted peer; 0 = unlimited
 };
 
@@ -119,7 +119,7 @@ std::string format_duration(std::chrono::milliseconds d);
 result<std::vector<site_mapping>> parse_site_list(std::string_view text);
 result<std::string> normalize_host_name(std::string_view text);
 // Peer ids, comma separated, in either text form (base58btc "12D3KooW..." or a libp2p-key CID);
-// returned as base58btc, duplicates dropped, blanks ignored.
+// returned as base58btc, duplicates dropped, blanks ignored. "*" (every peer) is kept as is.
 result<std::vector<std::string>> parse_peer_list(std::string_view text);
 // The site whose host a request's Host header names ("Example.org:8080", "example.org."),
 // or nullptr: the port and a trailing dot are dropped and case is ignored.

@@ -74,6 +74,7 @@ peer_credit credit_policy::account(const std::string& peer) const {
 
 std::vector<ledger_entry> credit_policy::entries() const {
   std::set<std::string> peers = trusted_;
+  peers.erase("*"); // a wildcard, not a peer
   peers.insert(cut_.begin(), cut_.end());
   for (const auto& kv : accounts_)
     peers.insert(kv.first);

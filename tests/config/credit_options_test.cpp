@@ -29,6 +29,9 @@ TEST_CASE("credit options: trusted peers in either text form, repeatable", "[con
   auto f = resolve(*parse_config_text("trusted-peers = " + peer_b + "\ntrusted-peers = " + peer_a + "\n", "n.conf"), {});
   REQUIRE(f);
   CHECK(f->trusted_peers == std::vector<std::string>{peer_b, peer_a});
+  auto all = load({"--trusted-peers", "*", "--trusted-peers", peer_a + ",*"});
+  REQUIRE(all);
+  CHECK(all->options.trusted_peers == std::vector<std::string>{"*", peer_a});
   auto bad = load({"--trusted-peers", peer_a + ",not-a-peer"});
   REQUIRE_FALSE(bad);
   CHECK(bad.err().code == errc::invalid_input);

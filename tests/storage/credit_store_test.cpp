@@ -7,7 +7,7 @@
 
 using namespace mantle;
 
-TEST_CASE("credit records are msgpack arrays [sent, received, exchanged]", "[credit][credit_store]") {
+TEST_CASE("credit records are msgpack arrays of sent, received, exchanged", "[credit][credit_store]") {
   peer_credit c{1, 300, 5};
   auto bytes = encode(c);
   // fixarray(3), 1, uint16 300, 5

@@ -44,7 +44,7 @@ TEST_CASE("debt ratio is sent / (received + 1)", "[credit]") {
   CHECK(debt_ratio(peer_credit{1 << 20, 0, 0}) == 1048576.0);
 }
 
-TEST_CASE("unit_interval maps 64 random bits onto [0, 1)", "[credit]") {
+TEST_CASE("unit_interval maps 64 random bits to a double u, 0 <= u < 1", "[credit]") {
   CHECK(unit_interval(0) == 0.0);
   CHECK(unit_interval(UINT64_MAX) < 1.0);
   CHECK(unit_interval(UINT64_MAX) == 1.0 - 0x1.0p-53);
@@ -128,7 +128,7 @@ TEST_CASE("record adds deltas, counts exchanges and reports changed accounts", "
   CHECK(e[3].trusted);
 }
 
-TEST_CASE("a free-rider is refused more and more; a contributor keeps being served", "[credit][freerider]") {
+TEST_CASE("a free-rider is refused more and more, a contributor keeps being served", "[credit][freerider]") {
   // Both peers first gave us 4 MiB. Then each asks for 64 KiB blocks, 400 times. The free-rider
   // never gives again, so its debt ratio climbs past 2 (served half the time) and 4; the
   // contributor sends us a block for every block we serve it, so its ratio stays below 1.
@@ -166,4 +166,17 @@ TEST_CASE("a free-rider is refused more and more; a contributor keeps being serv
     CHECK(g >= per_window * 9 / 10);
   CHECK(debt_ratio(pol.account("free")) > 2.5);
   CHECK(debt_ratio(pol.account("giver")) < 1.0);
+}
+
+TEST_CASE("a trusted \"*\" trusts every peer but a cut one", "[credit]") {
+  credit_policy pol({"*"}, [] { return UINT64_MAX; });
+  pol.record("anyone", 1ull << 40, 0);
+  CHECK(pol.decide("anyone") == verdict::serve);
+  CHECK(pol.is_trusted("someone else"));
+  pol.cut("anyone");
+  CHECK(pol.decide("anyone") == verdict::refuse_cut);
+  auto e = pol.entries(); // "*" is not listed as a peer
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].peer_id == "anyone");
+  CHECK(e[0].trusted);
 }
