@@ -132,8 +132,10 @@ caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
         case credit::serve_queue::outcome::serve_now:
           return true;
         case credit::serve_queue::outcome::queue_full:
-          return to_caf(make_error(errc::unavailable, "refused: queue full (peer " + peer + " has " +
-                                                        std::to_string(s.queue->queued(peer)) + " requests waiting)"));
+          return to_caf(make_error(errc::unavailable,
+                                   "refused: queue full (peer " + peer + " has " + std::to_string(s.queue->queued(peer)) +
+                                     " requests waiting; at most " + std::to_string(s.queue->options().max_per_peer) +
+                                     " or " + std::to_string(s.queue->options().max_wait.count()) + " ms of serve-rate)"));
         case credit::serve_queue::outcome::queued:
           break;
       }

@@ -44,9 +44,14 @@ serve_queue::outcome serve_queue::submit(const std::string& peer, uint64_t bytes
   }
   if (p.queue.size() >= limits_.max_per_peer || total_ >= limits_.max_total)
     return outcome::queue_full;
+  // Bytes that must flow in before this request's turn, at `rate` per second.
+  double ahead = static_cast<double>(p.queued_bytes) + std::min(static_cast<double>(bytes), capacity()) - p.tokens;
+  if (ahead / static_cast<double>(limits_.rate) > std::chrono::duration<double>(limits_.max_wait).count())
+    return outcome::queue_full;
   if (p.queue.empty())
     ring_.push_back(peer);
   p.queue.push_back(waiting{ticket, bytes});
+  p.queued_bytes += bytes;
   ++total_;
   return outcome::queued;
 }
@@ -64,6 +69,7 @@ std::vector<uint64_t> serve_queue::release(clock::time_point now) {
     if (admissible(p, p.queue.front().bytes)) {
       p.tokens -= static_cast<double>(p.queue.front().bytes);
       out.push_back(p.queue.front().ticket);
+      p.queued_bytes -= p.queue.front().bytes;
       p.queue.pop_front();
       --total_;
       idle = 0;
@@ -103,6 +109,7 @@ std::vector<uint64_t> serve_queue::drop(const std::string& peer) {
     out.push_back(w.ticket);
   total_ -= it->second.queue.size();
   it->second.queue.clear();
+  it->second.queued_bytes = 0;
   ring_.erase(std::remove(ring_.begin(), ring_.end(), peer), ring_.end());
   return out;
 }

@@ -3,7 +3,8 @@
 // A request the bucket cannot cover waits in that peer's FIFO queue; queues are released
 // round-robin across peers, so a peer with a long backlog never delays another peer's turn.
 // Nothing is dropped silently: a request is served now, queued (and released later), or
-// refused at once with queue_full when its peer's queue or the whole queue is at its bound.
+// refused at once with queue_full when its peer's queue or the whole queue is at its bound, or
+// when its turn would come only after limits.max_wait.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -24,6 +25,9 @@ public:
     uint64_t burst = 0;         // bucket size; 0 = one second's worth of `rate`
     size_t max_per_peer = 256;  // one flooding peer cannot take the whole queue
     size_t max_total = 4096;
+    // A request that would wait longer than this behind its peer's queue is refused at once:
+    // callers time out (the exchange after 60 s), and an answer after that would be wasted.
+    std::chrono::milliseconds max_wait{30000};
   };
 
   enum class outcome { serve_now, queued, queue_full };
@@ -53,6 +57,7 @@ private:
     double tokens = 0;
     clock::time_point last;
     std::deque<waiting> queue;
+    uint64_t queued_bytes = 0;
   };
 
   peer_state& state(const std::string& peer, clock::time_point now);

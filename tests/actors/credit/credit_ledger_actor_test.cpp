@@ -130,6 +130,7 @@ TEST_CASE("ledger actor: a cut answers the peer's queued requests with false", "
   credit_ledger_config cfg;
   cfg.limits.rate = 1; // one byte per second: queued requests would wait for hours
   cfg.limits.burst = 1;
+  cfg.limits.max_wait = 24h; // keep them queued instead of refusing them up front
   auto ledger = spawn_credit_ledger(*f.sys, cfg);
   caf::scoped_actor self{*f.sys};
   self->send(ledger, record_atom::value, std::string("bad"), uint64_t{0}, uint64_t{1} << 30);

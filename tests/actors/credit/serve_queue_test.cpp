@@ -112,3 +112,20 @@ TEST_CASE("dropping a peer returns its waiting tickets", "[credit][rate]") {
 
   CHECK(q.queued() == 0);
 }
+
+TEST_CASE("a request whose turn would come after max_wait is refused at once", "[credit][rate]") {
+  serve_queue::limits l = kib_per_second();
+  l.max_wait = 3s;
+  serve_queue q(l);
+  CHECK(q.submit("A", 1000, 1, t0) == serve_queue::outcome::serve_now);
+  // Each waiting second-sized request pushes the next one's turn a second later.
+  CHECK(q.submit("A", 1000, 2, t0) == serve_queue::outcome::queued);     // turn at 1 s
+  CHECK(q.submit("A", 1000, 3, t0) == serve_queue::outcome::queued);     // 2 s
+  CHECK(q.submit("A", 1000, 4, t0) == serve_queue::outcome::queued);     // 3 s
+  CHECK(q.submit("A", 1000, 5, t0) == serve_queue::outcome::queue_full); // would be 4 s
+  CHECK(q.submit("B", 1000, 6, t0) == serve_queue::outcome::serve_now);  // other peers unaffected
+  // Once the queue moves on there is room again.
+  CHECK(q.release(t0 + 1s) == std::vector<uint64_t>{2});
+  CHECK(q.submit("A", 1000, 7, t0 + 1s) == serve_queue::outcome::queued);
+  CHECK(q.queued("A") == 3);
+}
