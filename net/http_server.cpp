@@ -316,6 +316,9 @@ void listen_loop(std::shared_ptr<http_server::state> st) {
     tcp::socket sock(st->ioc);
     st->acceptor->accept(sock, ec);
     if (ec) continue;
+    // Every response leaves in as few writes as possible (head and body coalesced), so Nagle
+    // can only delay the tail of a response waiting for an ACK the peer sends late.
+    sock.set_option(tcp::no_delay(true), ec);
     std::unique_lock<std::mutex> lk(st->mu);
     if (st->conns.size() >= st->opts.max_connections) {
       lk.unlock();

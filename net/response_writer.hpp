@@ -41,7 +41,8 @@ public:
   mantle::status send(std::string_view body, std::string_view content_type = "text/plain; charset=utf-8");
   // Streamed response with Transfer-Encoding: chunked.
   mantle::status begin_chunked();
-  // Streamed response of a length known in advance (no chunk framing).
+  // Streamed response of a length known in advance (no chunk framing). Its head goes out with
+  // the first body bytes, in one write.
   mantle::status begin_fixed(uint64_t length);
   mantle::status write(std::string_view data);
   // Ends a streamed response normally.
@@ -62,6 +63,7 @@ private:
   enum class state { idle, chunked, fixed, done };
   std::string head(std::string_view extra) const;
   mantle::status emit(std::string_view bytes);
+  mantle::status flush_head();
 
   byte_sink& sink_;
   bool keep_alive_;
@@ -73,6 +75,7 @@ private:
   bool failed_ = false;
   uint64_t fixed_left_ = 0;
   uint64_t written_ = 0;
+  std::string pending_head_; // a fixed response's head, sent with its first body bytes
 };
 
 } // namespace mantle

@@ -17,11 +17,11 @@ import { identity } from 'multiformats/hashes/identity'
 import { spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
 import * as fs from 'node:fs/promises'
-import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { importer, importDirectory } from 'ipfs-unixfs-importer'
 import { cidOf, cidOfBytes, generatedBytes, kuboV0Options, writeTree } from './cids.mjs'
+import { canConnect, freePort } from './gateway_node.mjs'
 
 // The same tree as tests/vectors/unixfs.json's directory: nested dirs, an empty dir, a file
 // just over one chunk, names whose byte order differs from case-insensitive order.
@@ -83,25 +83,6 @@ class KeepBlocks {
     this.blocks.set(cid.toString(), bytes)
     return cid
   }
-}
-
-async function freePort () {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-function canConnect (port, host = '127.0.0.1') {
-  return new Promise(resolve => {
-    const s = net.connect({ host, port })
-    s.once('connect', () => { s.destroy(); resolve(true) })
-    s.once('error', () => resolve(false))
-  })
 }
 
 class Node {

@@ -4,6 +4,8 @@
 #   SHA-256 on one core (Botan) and the JS importer (ipfs-unixfs-importer, Node);
 #   cat of that file; peak RSS of mantled while adding 10 GiB (streamed, never on disk).
 # usage: tools/bench/run.sh [size_bytes=1073741824] [big_bytes=10737418240]
+# The HTTP gateway against nginx (1 GiB with curl, small files with wrk) is a separate run:
+# tools/bench/gateway_bench.sh (needs scripts/install-deps.sh --with-bench-tools).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 size=${1:-1073741824}
