@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "config/peer_address.hpp"
 #include "storage/identity.hpp"
 
 namespace mantle::config {
@@ -83,6 +84,13 @@ const std::vector<option_info>& schema() {
     {"access-log", value_kind::path, "", "write one line per HTTP request (combined log format + milliseconds) to this file; - for stderr; empty: off"},
     {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
     {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
+    {"peer-addr", value_kind::address, "127.0.0.1:4001", "host:port where other nodes connect (TLS); 0.0.0.0 exposes it on every interface; port 0 picks a free one (the log shows it)"},
+    {"bootstrap", value_kind::peer_list, "", "peers to connect to at start: HOST:PORT or /ip4/HOST/tcp/PORT[/p2p/PEERID] (comma separated, repeatable); with /p2p/ the node must prove that id"},
+    {"peer-tls", value_kind::on_off, "on", "TLS between nodes (mutual, certificates from the network CA); off sends peer traffic in plaintext"},
+    {"peer-tls-ca", value_kind::path, "", "network CA certificate (PEM) every node of the network trusts; empty: a one-node CA created in <data-dir>/tls"},
+    {"peer-tls-ca-key", value_kind::path, "", "network CA private key; when set, the node issues its own certificate from it on first start"},
+    {"peer-tls-cert", value_kind::path, "", "this node's TLS certificate (PEM, signed by the network CA); empty: <data-dir>/tls/node.crt"},
+    {"peer-tls-key", value_kind::path, "", "this node's TLS private key (PEM); empty: <data-dir>/tls/node.key"},
     {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable); * trusts every peer (private clusters, tests)"},
     {"serve-rate", value_kind::size, "64MiB", "bytes per second served to each untrusted peer; more waits in a fair queue; 0: unlimited"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
@@ -127,7 +135,7 @@ result<command_line> parse_command_line(const std::vector<std::string>& args) {
       if (value->empty())
         return invalid("option '--config' needs a file path");
       out.config_file = *value;
-    } else if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list) && out.values.count(name)) {
+    } else if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list || opt->kind == value_kind::peer_list) && out.values.count(name)) {
       out.values[name].text += "," + *value; // repeated: the occurrences add up
     } else {
       out.values[name] = raw_value{*value, "--" + name};
@@ -164,7 +172,7 @@ result<raw_values> parse_config_text(std::string_view text, const std::string& s
       return invalid(where + ": unknown option '" + key + "'");
     if (command_line_only(key))
       return invalid(where + ": '" + key + "' is only accepted on the command line");
-    if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list) && out.count(key)) {
+    if ((opt->kind == value_kind::site_list || opt->kind == value_kind::list || opt->kind == value_kind::peer_list) && out.count(key)) {
       out[key].text += "," + std::string(value);
       out[key].origin += "," + std::to_string(line_no);
       continue;
@@ -496,6 +504,27 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (d->count() == 0)
       return fail(invalid(name + " must be longer than 0ms"));
     (name == "psa-retry-interval" ? o.psa_retry_interval : o.psa_pin_timeout) = *d;
+  } else if (name == "peer-addr") {
+    auto a = parse_address(v.text);
+    if (!a)
+      return fail(a.err());
+    o.peer_addr = *a;
+  } else if (name == "bootstrap") {
+    auto l = parse_peer_address_list(v.text);
+    if (!l)
+      return fail(l.err());
+    o.bootstrap.clear();
+    for (const auto& p : *l)
+      o.bootstrap.push_back(p.multiaddr());
+  } else if (name == "peer-tls") {
+    auto b = parse_switch(v.text);
+    if (!b)
+      return fail(b.err());
+    o.peer_tls = *b;
+  } else if (name == "peer-tls-ca" || name == "peer-tls-ca-key" || name == "peer-tls-cert" ||
+             name == "peer-tls-key") {
+    (name == "peer-tls-ca" ? o.peer_tls_ca : name == "peer-tls-ca-key" ? o.peer_tls_ca_key
+     : name == "peer-tls-cert" ? o.peer_tls_cert : o.peer_tls_key) = v.text;
   } else if (name == "trusted-peers") {
     auto l = parse_peer_list(v.text);
     if (!l)
@@ -561,6 +590,8 @@ std::string help_text(std::string_view program) {
               : o.kind == value_kind::duration ? " <duration>"
               : o.kind == value_kind::site_list ? " <host=cid>"
               : o.kind == value_kind::list ? " <list>"
+              : o.kind == value_kind::on_off ? " <on|off>"
+              : o.kind == value_kind::peer_list ? " <addr,...>"
                                                : " <level>";
     if (left.size() < 32)
       left.resize(32, ' ');

@@ -47,6 +47,15 @@ struct node_options {
   std::chrono::milliseconds psa_pin_timeout{24 * 3600 * 1000}; // pinning service: give up (failed)
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct
+  // Peer transport (actors/peer). Bootstrap entries are config::peer_address texts, already
+  // checked by parse_peer_address (kept as text so this header stays small).
+  host_port peer_addr{"127.0.0.1", 4001};
+  std::vector<std::string> bootstrap;
+  bool peer_tls = true;
+  std::string peer_tls_ca;      // network CA certificate (PEM)
+  std::string peer_tls_ca_key;  // network CA key: lets the node issue its own certificate
+  std::string peer_tls_cert;    // this node's certificate (PEM), signed by the network CA
+  std::string peer_tls_key;     // this node's TLS private key (PEM)
   // Credit ledger. Trusted peers are always served, without the debt-ratio draw or the rate
   // limit. Configured for now; later also every node with a valid recent work report on the
   // chain (DESIGN: "a node with a valid recent work report is trusted").
@@ -56,7 +65,8 @@ struct node_options {
 
 // site_list and list options may be repeated (and a value may be a comma-separated list);
 // the occurrences of one layer add up, and a later layer replaces the whole list.
-enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list };
+enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list,
+                        on_off, peer_list };
 
 struct option_info {
   const char* name;          // long option without "--"; also the key in config files

@@ -5,6 +5,7 @@
 #include "messages/block_store.hpp"
 #include "messages/credit.hpp"
 #include "messages/supervisor.hpp"
+#include "messages/peer.hpp"
 
 namespace mantle {
 
@@ -23,6 +24,11 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<pin_entry>>("std::vector<mantle::pin_entry>");
   cfg.add_message_type<repo_stat>("mantle::repo_stat");
   cfg.add_message_type<gc_result>("mantle::gc_result");
+  // peer transport
+  cfg.add_message_type<peer_up>("mantle::peer_up");
+  cfg.add_message_type<peer_down>("mantle::peer_down");
+  cfg.add_message_type<peer_entry>("mantle::peer_entry");
+  cfg.add_message_type<std::vector<peer_entry>>("std::vector<mantle::peer_entry>");
   // credit ledger
   cfg.add_message_type<ledger_entry>("mantle::ledger_entry");
   cfg.add_message_type<std::vector<ledger_entry>>("std::vector<mantle::ledger_entry>");

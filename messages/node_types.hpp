@@ -19,6 +19,19 @@ using whereis_atom = caf::atom_constant<caf::atom("whereis")>;   // (whereis, na
 using children_atom = caf::atom_constant<caf::atom("children")>; // -> supervisor_stats
 using stop_tmo_atom = caf::atom_constant<caf::atom("stoptmo")>;  // internal: child stop timeout
 
+// Peer transport (messages/peer.hpp, actors/peer). p_* travel between peer actors.
+using peer_misbehaved_atom = caf::atom_constant<caf::atom("misbehaved")>; // (misbehaved, peer_id, reason) to "peer"
+using p_hello_atom = caf::atom_constant<caf::atom("p_hello")>;     // handshake step 1
+using p_welcome_atom = caf::atom_constant<caf::atom("p_welcome")>; // handshake step 2 (reply)
+using p_proof_atom = caf::atom_constant<caf::atom("p_proof")>;     // handshake step 3
+using p_ok_atom = caf::atom_constant<caf::atom("p_ok")>;           // handshake done (reply)
+using p_peers_atom = caf::atom_constant<caf::atom("p_peers")>;     // peer exchange: -> vector<string>
+using p_bye_atom = caf::atom_constant<caf::atom("p_bye")>;         // (p_bye, reason): session ends
+using p_tick_atom = caf::atom_constant<caf::atom("p_tick")>;       // internal timer
+using p_list_atom = caf::atom_constant<caf::atom("p_list")>;       // local: -> vector<peer_entry>
+using p_connect_atom = caf::atom_constant<caf::atom("p_connect")>; // local: (p_connect, addr) -> peer id
+using p_addrs_atom = caf::atom_constant<caf::atom("p_addrs")>;     // local: -> vector<string> own addresses
+using p_resend_atom = caf::atom_constant<caf::atom("p_resend")>;   // local: peer_up again for every peer
 // Credit ledger (messages/credit.hpp).
 using record_atom = caf::atom_constant<caf::atom("record")>;         // (record, peer, sent, received)
 using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;   // (may_serve, peer, bytes) -> bool

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "actors/gateway/actor_backend.hpp"
+#include "actors/gateway/peer_routes.hpp"
 #include "config/log.hpp"
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
@@ -87,6 +88,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   st.routes = std::make_unique<router>(policy);
   for (auto& cmd : st.api->commands())
     st.routes->add_rpc(cmd, *st.api->find(cmd));
+  add_peer_routes(*st.routes, sys, cfg.id); // swarm/peers, swarm/connect, id with real addresses
   if (cfg.fault_injection) {
     // Makes a supervised child throw, as a bug would: the supervisor restarts it, and past the
     // restart limit the node stops with exit code 1. Off unless --fault-injection 1.
@@ -132,6 +134,8 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   };
   auto commands = st.api->commands();
   commands.push_back("mantle/diag/fault");
+  commands.push_back("swarm/peers");
+  commands.push_back("swarm/connect");
   for (auto& c : credit_rpc_commands())
     commands.push_back(c);
   handler = instrument(global_metrics(), "rpc", rpc_route_labeler(policy.prefix, commands), std::move(handler));

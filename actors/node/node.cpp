@@ -12,6 +12,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/system_messages.hpp>
@@ -20,6 +22,7 @@
 #include "config/version.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
+#include "net/peer_tls.hpp"
 #include "storage/repo_lock.hpp"
 
 namespace mantle::node {
@@ -118,6 +121,27 @@ int run(int argc, char** argv, const children_factory& make_children) {
   register_types(cfg);
   if (opts.threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.threads));
+  // Peer transport (actors/peer): the middleman, and TLS through the openssl module. CAF's
+  // openssl falls back to unauthenticated encryption when no file is set, so a TLS node never
+  // starts without its CA, certificate and key.
+  cfg.load<caf::io::middleman>();
+  if (opts.peer_tls) {
+    auto tls = peer_tls::prepare({opts.peer_tls_ca, opts.peer_tls_ca_key, opts.peer_tls_cert, opts.peer_tls_key},
+                                 opts.data_dir, identity->peer_id());
+    if (!tls) {
+      log::error(component, "peer TLS: " + tls.err().message + " (or start with --peer-tls off)");
+      return exit_failure;
+    }
+    if (!tls->note.empty())
+      log::info(component, "peer TLS: " + tls->note);
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_cafile = tls->ca;
+    cfg.openssl_certificate = tls->cert;
+    cfg.openssl_key = tls->key;
+  } else {
+    log::warning(component, "peer TLS is off (--peer-tls off): traffic between nodes is plaintext and "
+                            "anyone who reaches the peer port can join");
+  }
   caf::error reason;
   std::string reason_text;
   int received_signal = 0;

@@ -39,6 +39,12 @@ const std::vector<command_spec>& commands() {
       {"token create", "<name>", "Create a Pinning Service API token; its secret is printed once.", 1, 1, {}},
       {"token list", "", "List Pinning Service API tokens (ids, names, creation times; never secrets).", 0, 0, {}},
       {"token revoke", "<id-or-name>", "Revoke a Pinning Service API token.", 1, 1, {}},
+      {"peers", "", "List the connected peers (address, peer id, direction, latency).", 0, 0, {}},
+      {"swarm peers", "", "Same as `peers`.", 0, 0, {}},
+      {"swarm connect", "<address>...", "Connect to peers: HOST:PORT or /ip4/HOST/tcp/PORT[/p2p/PEERID].", 1, SIZE_MAX, {}},
+      {"tls init-network", "<dir>", "Create a network CA (DIR/ca.crt, DIR/ca.key) for TLS between nodes (local, no node needed).", 1, 1, {}},
+      {"tls issue", "<ca-dir> <out-dir>", "Issue a node certificate from the CA in CA-DIR into OUT-DIR (node.crt, node.key, ca.crt); "
+                                         "start the node with --peer-tls-ca OUT/ca.crt --peer-tls-cert OUT/node.crt --peer-tls-key OUT/node.key.", 2, 2, {}},
       {"credit", "[<peer>]", "Show the credit ledger: bytes sent to and received from each peer, debt ratio, trust.", 0, 1, {}},
   };
   return all;

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <dirent.h>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include "net/http_client.hpp"
 #include "net/multipart_writer.hpp"
 #include "net/ndjson.hpp"
+#include "net/peer_tls.hpp"
 #include "net/query_args.hpp"
 #include "tools/mantle/cli_args.hpp"
 #include "tools/mantle/credit_table.hpp"
@@ -318,6 +320,41 @@ int run(const cli::invocation& inv) {
       auto j = s.single();
       if (!j.ok()) return fail(j.err().message);
       std::cout << j->dump(2) << "\n";
+    }
+  } else if (cmd == "peers" || cmd == "swarm peers") {
+    st = s.start("swarm/peers", q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      auto peers = j->value("Peers", json::array());
+      for (auto& p : peers)
+        std::cout << p.value("Addr", "") << "/p2p/" << p.value("Peer", "") << "  "
+                  << (p.value("Direction", 0) == 1 ? "inbound " : "outbound") << "  " << p.value("Latency", "") << "\n";
+      if (peers.empty()) std::cerr << "no connected peers\n";
+    }
+  } else if (cmd == "swarm connect") {
+    st = s.start("swarm/connect", q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      for (auto& line : j->value("Strings", json::array())) std::cout << line.get<std::string>() << "\n";
+    }
+  } else if (cmd == "tls init-network") {
+    st = peer_tls::create_network_ca(inv.args[0]);
+    if (st.ok())
+      std::cout << "network CA created: " << inv.args[0] << "/ca.crt (share it), " << inv.args[0]
+                << "/ca.key (keep it private)\nstart each node with --peer-tls-ca " << inv.args[0]
+                << "/ca.crt --peer-tls-ca-key " << inv.args[0] << "/ca.key, or issue its certificate with `mantle tls issue "
+                << inv.args[0] << " NODE_DATA_DIR/tls`\n";
+  } else if (cmd == "tls issue") {
+    const std::string& ca = inv.args[0], & out = inv.args[1];
+    st = peer_tls::issue_node_certificate(ca + "/ca.crt", ca + "/ca.key", out + "/node.crt", out + "/node.key", "mantle node");
+    if (st.ok()) {
+      std::ifstream in(ca + "/ca.crt", std::ios::binary);
+      std::ofstream copy(out + "/ca.crt", std::ios::binary | std::ios::trunc);
+      copy << in.rdbuf();
+      if (!in || !copy) return fail("cannot copy " + ca + "/ca.crt to " + out);
+      std::cout << "issued " << out << "/node.crt and " << out << "/node.key (with " << out << "/ca.crt)\n";
     }
   } else if (cmd == "version") {
     st = s.start("version", q, nullptr);

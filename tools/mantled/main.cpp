@@ -8,6 +8,8 @@
 #include "actors/credit/credit_ledger_actor.hpp"
 #include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
+#include "actors/peer/dial_book.hpp"
+#include "actors/peer/peer_actor.hpp"
 #include "actors/node/node.hpp"
 #include "actors/pinning/pinner_actor.hpp"
 #include "messages/pinner.hpp"
@@ -94,6 +96,15 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   std::vector<child_spec> out;
   out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
   out.push_back({"ledger", [ledger](caf::actor_system& sys) { return spawn_credit_ledger(sys, ledger); }});
+  peer_actor_config peer;
+  peer.identity = &env.identity;
+  peer.listen = env.options.peer_addr;
+  peer.tls = env.options.peer_tls;
+  peer.book = std::make_shared<dial_book>(); // kept across restarts of the peer actor
+  for (const auto& b : env.options.bootstrap)
+    if (auto a = config::parse_peer_address(b))
+      peer.bootstrap.push_back(*a); // already checked when the options were read
+  out.push_back({"peer", [peer](caf::actor_system& sys) { return spawn_peer_actor(sys, peer); }});
   out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});
   out.push_back({"gateway", [gw](caf::actor_system& sys) { return spawn_gateway_front(sys, gw); }});
   out.push_back({pinner_name, [pin_cfg](caf::actor_system& sys) { return spawn_pinner(sys, pin_cfg); }});

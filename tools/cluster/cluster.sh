@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# A local Mantle network in one command: N nodes as separate processes, each with its own data
+# directory and free loopback ports (RPC, gateway, peer), one shared network CA (TLS between
+# nodes), each node bootstrapping to the nodes started before it.
+#
+# usage:
+#   cluster.sh start N DIR [--chain] [-- extra mantled options]
+#       --chain: node i bootstraps only to node i-1 (the others are found by peer exchange);
+#       default: node i bootstraps to every node before it.
+#   cluster.sh status DIR            the table of nodes (also printed by start)
+#   cluster.sh kill DIR I            SIGKILL node I (crash drill)
+#   cluster.sh restart DIR I         start node I again with the same data dir, ports and options
+#   cluster.sh stop DIR              SIGTERM every node, wait for them to exit
+# Binaries: $MANTLE_BIN_DIR (default: the build/ directory next to tools/), holding mantled and mantle.
+# DIR/nodes has one line per node: index rpc-api gateway peer-multiaddr pid
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${MANTLE_BIN_DIR:-$here/../../build}
+
+die() { echo "cluster: $*" >&2; exit 1; }
+
+# Running and not a zombie (a killed node may stay a zombie when nothing reaps it).
+alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ $s != Z* ]]; }
+
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+  done
+  die "no free port found"
+}
+
+# Starts node $1 from DIR/node$1/args (one option per line); waits for its RPC and peer endpoint.
+launch() {
+  local dir=$1 i=$2 nd=$1/node$2
+  local args=()
+  mapfile -t args < "$nd/args"
+  "$bin/mantled" "${args[@]}" >> "$nd/log" 2>&1 &
+  echo $! > "$nd/pid"
+  local rpc; rpc=$(cat "$nd/rpc")
+  for _ in $(seq 1 400); do
+    if ! alive "$(cat "$nd/pid")"; then
+      tail -20 "$nd/log" >&2
+      die "node $i exited during start (log: $nd/log)"
+    fi
+    if curl -sf -X POST "http://$rpc/api/v0/id" > /dev/null 2>&1 && grep -q "peer endpoint listening" "$nd/log"; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  die "node $i did not come up within 20 s (log: $nd/log)"
+}
+
+row() { # index
+  local dir=$1 i=$2 nd=$1/node$2
+  echo "$i http://$(cat "$nd/rpc")/api/v0 http://$(cat "$nd/gateway") $(cat "$nd/multiaddr") $(cat "$nd/pid")"
+}
+
+table() {
+  local dir=$1
+  : > "$dir/nodes"
+  for nd in $(ls -d "$dir"/node[0-9]* 2>/dev/null | sort -V); do
+    row "$dir" "${nd##*/node}" >> "$dir/nodes"
+  done
+  { echo "# index rpc-api gateway peer pid"; cat "$dir/nodes"; } | column -t
+}
+
+cmd_start() {
+  local n=${1:?N} dir=${2:?DIR}; shift 2
+  local chain=0 extra=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --chain) chain=1; shift ;;
+      --) shift; extra=("$@"); break ;;
+      *) die "unknown option $1" ;;
+    esac
+  done
+  [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive number"
+  [ -x "$bin/mantled" ] || die "no mantled in $bin (set MANTLE_BIN_DIR)"
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  ls -d "$dir"/node[0-9]* > /dev/null 2>&1 && die "$dir already holds a cluster (stop it and remove the directory first)"
+  [ -f "$dir/network/ca.crt" ] || "$bin/mantle" tls init-network "$dir/network" > /dev/null
+  local addrs=()
+  for i in $(seq 0 $((n - 1))); do
+    local nd=$dir/node$i rpc gw peer
+    mkdir -p "$nd"
+    rpc=$(free_port); gw=$(free_port); peer=$(free_port)
+    echo "127.0.0.1:$rpc" > "$nd/rpc"
+    echo "127.0.0.1:$gw" > "$nd/gateway"
+    {
+      printf '%s\n' --data-dir "$nd/data" --rpc-addr "127.0.0.1:$rpc" --gateway-addr "127.0.0.1:$gw" \
+        --peer-addr "127.0.0.1:$peer" --peer-tls-ca "$dir/network/ca.crt" --peer-tls-ca-key "$dir/network/ca.key"
+      if [ ${#addrs[@]} -gt 0 ]; then
+        if [ $chain = 1 ]; then printf '%s\n' --bootstrap "${addrs[-1]}"
+        else for a in "${addrs[@]}"; do printf '%s\n' --bootstrap "$a"; done; fi
+      fi
+      [ ${#extra[@]} -gt 0 ] && printf '%s\n' "${extra[@]}"
+    } > "$nd/args"
+    launch "$dir" "$i"
+    local id; id=$(sed -n 's/^peer identity: //p' "$nd/log" | tail -1)
+    echo "/ip4/127.0.0.1/tcp/$peer/p2p/$id" > "$nd/multiaddr"
+    addrs+=("$(cat "$nd/multiaddr")")
+  done
+  table "$dir"
+}
+
+cmd_kill() {
+  local dir=${1:?DIR} i=${2:?I}
+  local p; p=$(cat "$dir/node$i/pid")
+  kill -9 "$p" 2>/dev/null || true
+  for _ in $(seq 1 200); do alive "$p" || return 0; sleep 0.05; done
+  die "node $i (pid $p) did not die"
+}
+
+cmd_restart() {
+  local dir=${1:?DIR} i=${2:?I}
+  [ -f "$dir/node$i/args" ] || die "no node $i in $dir"
+  if alive "$(cat "$dir/node$i/pid")"; then die "node $i is running"; fi
+  launch "$dir" "$i"
+  table "$dir" > /dev/null
+  row "$dir" "$i"
+}
+
+cmd_stop() {
+  local dir=${1:?DIR} pids=()
+  for f in "$dir"/node[0-9]*/pid; do
+    [ -f "$f" ] || continue
+    local p; p=$(cat "$f")
+    kill -TERM "$p" 2>/dev/null && pids+=("$p") || true
+  done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 300); do alive "$p" || break; sleep 0.05; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  echo "stopped ${#pids[@]} node(s)"
+}
+
+case ${1:-} in
+  start) shift; cmd_start "$@" ;;
+  status) [ -d "${2:?DIR}" ] || die "no cluster in $2"; table "$2" ;;
+  kill) shift; cmd_kill "$@" ;;
+  restart) shift; cmd_restart "$@" ;;
+  stop) shift; cmd_stop "$@" ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
