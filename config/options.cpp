@@ -82,6 +82,9 @@ const std::vector<option_info>& schema() {
     {"api-cors-origins", value_kind::list, "", "browser origins allowed to call the RPC API (comma separated, repeatable, * for any); empty: only the API's own origin, as Kubo"},
     {"gateway-cors-origins", value_kind::list, "*", "origins the gateway sends Access-Control-Allow-Origin for (comma separated, repeatable); empty: no CORS headers"},
     {"access-log", value_kind::path, "", "write one line per HTTP request (combined log format + milliseconds) to this file; - for stderr; empty: off"},
+    {"role", value_kind::role, "node", "node: the whole node; block-store: serve only the block store on --listen to nodes in other processes"},
+    {"listen", value_kind::address, "", "with --role block-store: host:port the block store is served on (loopback only: the port is unauthenticated)"},
+    {"actors.block-store.remote", value_kind::address, "", "host:port of a mantled --role block-store to use instead of opening the block store here (loopback only)"},
     {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
     {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
     {"peer-addr", value_kind::address, "127.0.0.1:4001", "host:port where other nodes connect (TLS); 0.0.0.0 exposes it on every interface; port 0 picks a free one (the log shows it)"},
@@ -497,6 +500,25 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     (name == "api-cors-origins" ? o.api_cors_origins : o.gateway_cors_origins) = std::move(*l);
   } else if (name == "access-log") {
     o.access_log = v.text;
+  } else if (name == "role") {
+    if (v.text == "node")
+      o.role = node_role::node;
+    else if (v.text == "block-store")
+      o.role = node_role::block_store;
+    else
+      return fail(invalid("invalid role '" + v.text + "' (use node or block-store)"));
+  } else if (name == "listen" || name == "actors.block-store.remote") {
+    auto a = parse_address(v.text);
+    if (!a)
+      return fail(a.err());
+    // The middleman port has no authentication yet (no TLS): whoever reaches it can read,
+    // write and delete blocks, so it never leaves the machine. SSH tunnels reach other hosts.
+    if (!is_loopback_host(a->host))
+      return fail(invalid("'" + a->str() + "' is not a loopback address: the block-store port is "
+                          "unauthenticated, so only 127.0.0.1, ::1 or localhost are allowed"));
+    if (a->port == 0)
+      return fail(invalid("'" + a->str() + "' needs a port other than 0"));
+    (name == "listen" ? o.listen : o.block_store_remote) = *a;
   } else if (name == "psa-retry-interval" || name == "psa-pin-timeout") {
     auto d = parse_duration(v.text);
     if (!d)
@@ -541,6 +563,20 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
   return status::success();
 }
 
+// Options that only make sense together.
+status check_role(const node_options& o) {
+  if (o.role == node_role::block_store) {
+    if (!o.listen)
+      return invalid("--role block-store needs --listen HOST:PORT (where nodes reach the block store)");
+    if (o.block_store_remote)
+      return invalid("--role block-store serves its own block store; it cannot also use "
+                     "actors.block-store.remote");
+  } else if (o.listen) {
+    return invalid("--listen is only used with --role block-store");
+  }
+  return status::success();
+}
+
 } // namespace
 
 result<node_options> resolve(const raw_values& file, const raw_values& cli) {
@@ -549,6 +585,8 @@ result<node_options> resolve(const raw_values& file, const raw_values& cli) {
     for (const auto& [name, value] : *layer)
       if (auto st = apply(o, name, value); !st)
         return st.err();
+  if (auto st = check_role(o); !st)
+    return st.err();
   return o;
 }
 
@@ -592,6 +630,7 @@ std::string help_text(std::string_view program) {
               : o.kind == value_kind::list ? " <list>"
               : o.kind == value_kind::on_off ? " <on|off>"
               : o.kind == value_kind::peer_list ? " <addr,...>"
+              : o.kind == value_kind::role ? " <role>"
                                                : " <level>";
     if (left.size() < 32)
       left.resize(32, ' ');
@@ -604,6 +643,30 @@ std::string help_text(std::string_view program) {
   }
   out += "\nExit codes: 0 clean shutdown, 1 runtime failure, 2 bad options or configuration.\n";
   return out;
+}
+
+bool is_loopback_host(std::string_view host) {
+  std::string h = lower(trim(host));
+  if (h == "localhost" || h == "::1")
+    return true;
+  // 127.a.b.c with four decimal parts of at most three digits each.
+  if (h.rfind("127.", 0) != 0)
+    return false;
+  int parts = 0;
+  size_t start = 0;
+  while (start <= h.size()) {
+    size_t dot = h.find('.', start);
+    if (dot == std::string::npos)
+      dot = h.size();
+    std::string_view part(h.data() + start, dot - start);
+    if (part.empty() || part.size() > 3 ||
+        !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(std::string(part)) > 255)
+      return false;
+    ++parts;
+    start = dot + 1;
+  }
+  return parts == 4;
 }
 
 } // namespace mantle::config

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,10 @@ struct site_mapping {
   cid root;
   bool operator==(const site_mapping& o) const { return host == o.host && root == o.root; }
 };
+
+// What this mantled process runs: a whole node, or only its block-store actor served to
+// nodes in other processes (--role block-store --listen HOST:PORT).
+enum class node_role { node, block_store };
 
 struct node_options {
   std::string data_dir = "./.mantle";
@@ -56,6 +61,9 @@ struct node_options {
   std::string peer_tls_ca_key;  // network CA key: lets the node issue its own certificate
   std::string peer_tls_cert;    // this node's certificate (PEM), signed by the network CA
   std::string peer_tls_key;     // this node's TLS private key (PEM)
+  node_role role = node_role::node;
+  std::optional<host_port> listen;              // --role block-store only: where it is served
+  std::optional<host_port> block_store_remote;  // actors.block-store.remote: use that store
   // Credit ledger. Trusted peers are always served, without the debt-ratio draw or the rate
   // limit. Configured for now; later also every node with a valid recent work report on the
   // chain (DESIGN: "a node with a valid recent work report is trusted").
@@ -66,7 +74,7 @@ struct node_options {
 // site_list and list options may be repeated (and a value may be a comma-separated list);
 // the occurrences of one layer add up, and a later layer replaces the whole list.
 enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list,
-                        on_off, peer_list };
+                        on_off, peer_list, role };
 
 struct option_info {
   const char* name;          // long option without "--"; also the key in config files
@@ -134,5 +142,8 @@ result<std::vector<std::string>> parse_peer_list(std::string_view text);
 // The site whose host a request's Host header names ("Example.org:8080", "example.org."),
 // or nullptr: the port and a trailing dot are dropped and case is ignored.
 const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header);
+// "localhost", 127.0.0.0/8 and ::1: the only hosts the unauthenticated block-store port
+// (--listen, actors.block-store.remote) may use.
+bool is_loopback_host(std::string_view host);
 
 } // namespace mantle::config

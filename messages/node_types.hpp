@@ -32,6 +32,8 @@ using p_list_atom = caf::atom_constant<caf::atom("p_list")>;       // local: -> 
 using p_connect_atom = caf::atom_constant<caf::atom("p_connect")>; // local: (p_connect, addr) -> peer id
 using p_addrs_atom = caf::atom_constant<caf::atom("p_addrs")>;     // local: -> vector<string> own addresses
 using p_resend_atom = caf::atom_constant<caf::atom("p_resend")>;   // local: peer_up again for every peer
+// Block-store proxy (actors/block_store/block_store_proxy): internal reconnect timer.
+using bsp_retry_atom = caf::atom_constant<caf::atom("bsp_retry")>;
 // Credit ledger (messages/credit.hpp).
 using record_atom = caf::atom_constant<caf::atom("record")>;         // (record, peer, sent, received)
 using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;   // (may_serve, peer, bytes) -> bool

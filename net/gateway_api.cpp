@@ -37,6 +37,7 @@ public:
       return fn(*v);
     return inner_.read(c, fn);
   }
+  void prefetch(const std::vector<cid>& next) override { inner_.prefetch(next); }
   static std::optional<std::string_view> inline_bytes(const cid& c) {
     auto mh = multihash::parse(c.mh);
     if (!mh || mh->code != multihash::identity)

@@ -3,6 +3,7 @@
 // client and an in-memory map all implement them, so the codecs never know which.
 #pragma once
 #include <functional>
+#include <vector>
 #include <string>
 #include <string_view>
 #include "storage/cid.hpp"
@@ -36,6 +37,10 @@ public:
       return b.err();
     return fn(*b);
   }
+  // Tells the source which blocks the calling thread reads next, in order, before the ones it
+  // was told about earlier (depth first). A source behind messages (a block store in another
+  // process) requests some of them ahead; the default ignores the hint.
+  virtual void prefetch(const std::vector<cid>& next) {}
 };
 
 } // namespace mantle

@@ -195,6 +195,16 @@ status emit_range(block_source& src, const loaded& node, uint64_t start, uint64_
   pos = payload.size();
   if (node.is_raw)
     return {};
+  // The children this range visits, in the order they are read.
+  std::vector<cid> visited;
+  uint64_t at = pos;
+  for (size_t i = 0; i < node.pb.links.size() && at < end; ++i) {
+    uint64_t bs = node.fs.blocksizes[i];
+    if (at + bs > start && bs != 0 && !is_identity(node.pb.links[i].target))
+      visited.push_back(node.pb.links[i].target);
+    at += bs;
+  }
+  src.prefetch(visited);
   for (size_t i = 0; i < node.pb.links.size() && pos < end; ++i) {
     uint64_t bs = node.fs.blocksizes[i];
     uint64_t child_end = pos + bs;

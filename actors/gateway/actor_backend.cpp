@@ -2,9 +2,13 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <future>
+#include <map>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
@@ -138,17 +142,90 @@ private:
   bool committed_ = false;
 };
 
+// Block reads through messages (no local store: the store is in another process). One
+// request per block would pay a full round trip each, so when a reader announces the blocks it
+// reads next (block_source::prefetch, depth first) the next `window` of them are requested in
+// parallel ahead of time. The readahead is per calling thread: each HTTP connection has its own
+// thread and reads one DAG at a time.
 class actor_source final : public block_source {
 public:
   actor_source(caf::actor_system& sys, actor_resolver resolve)
     : sys_(sys), resolve_(std::move(resolve)) {}
+
   result<std::string> get(const cid& c) override {
-    return ask<std::string>(sys_, resolve_, short_timeout, blk_get_atom::value, c);
+    std::shared_future<result<std::string>> ahead;
+    std::vector<std::shared_future<result<std::string>>> dropped; // waited for outside the lock
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      auto it = streams_.find(std::this_thread::get_id());
+      if (it != streams_.end()) {
+        auto& st = it->second;
+        auto pos = std::find(st.order.begin(), st.order.end(), c);
+        if (pos == st.order.end()) {
+          // Not what this thread announced: a new read started; forget the old one.
+          for (auto& kv : st.inflight)
+            dropped.push_back(std::move(kv.second));
+          streams_.erase(it);
+        } else {
+          // Announced blocks before `c` were skipped by the reader.
+          for (auto i = st.order.begin(); i != pos; ++i)
+            take(st, *i, dropped);
+          st.order.erase(st.order.begin(), pos + 1);
+          if (auto f = st.inflight.find(c.mh); f != st.inflight.end()) {
+            ahead = std::move(f->second);
+            st.inflight.erase(f);
+          }
+          top_up(st);
+          if (st.order.empty() && st.inflight.empty())
+            streams_.erase(it);
+        }
+      }
+    }
+    if (ahead.valid())
+      return ahead.get();
+    return fetch(c);
+  }
+
+  void prefetch(const std::vector<cid>& next) override {
+    if (next.empty())
+      return;
+    std::lock_guard<std::mutex> guard(mu_);
+    auto& st = streams_[std::this_thread::get_id()];
+    st.order.insert(st.order.begin(), next.begin(), next.end());
+    top_up(st);
   }
 
 private:
+  static constexpr size_t window = 8;
+
+  struct stream {
+    std::deque<cid> order;                                                // still to be read
+    std::map<std::string, std::shared_future<result<std::string>>> inflight; // by multihash
+  };
+
+  result<std::string> fetch(const cid& c) {
+    return ask<std::string>(sys_, resolve_, short_timeout, blk_get_atom::value, c);
+  }
+  static void take(stream& st, const cid& c, std::vector<std::shared_future<result<std::string>>>& out) {
+    if (auto f = st.inflight.find(c.mh); f != st.inflight.end()) {
+      out.push_back(std::move(f->second));
+      st.inflight.erase(f);
+    }
+  }
+  // Makes sure the first `window` announced blocks are requested.
+  void top_up(stream& st) {
+    for (size_t i = 0; i < st.order.size() && i < window; ++i) {
+      const cid& c = st.order[i];
+      if (st.inflight.count(c.mh))
+        continue;
+      st.inflight.emplace(c.mh, std::async(std::launch::async, [this, c] { return fetch(c); }).share());
+    }
+  }
+
   caf::actor_system& sys_;
   actor_resolver resolve_;
+  std::mutex mu_;
+  std::unordered_map<std::thread::id, stream> streams_;
 };
 
 class actor_backend final : public node_backend {

@@ -121,11 +121,19 @@ int run(int argc, char** argv, const children_factory& make_children) {
   register_types(cfg);
   if (opts.threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.threads));
-  // Peer transport (actors/peer): the middleman, and TLS through the openssl module. CAF's
-  // openssl falls back to unauthenticated encryption when no file is set, so a TLS node never
-  // starts without its CA, certificate and key.
+  // Peer transport (actors/peer) and remote actors (a block store in another process) go
+  // through the middleman.
   cfg.load<caf::io::middleman>();
-  if (opts.peer_tls) {
+  if (opts.role == config::node_role::block_store || opts.block_store_remote) {
+    // Heartbeats let both sides notice a process that vanished without closing its socket.
+    cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(2)});
+    cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(15)});
+  }
+  // TLS between nodes through the openssl module. CAF's openssl falls back to unauthenticated
+  // encryption when no file is set, so a TLS node never starts without its CA, certificate and key.
+  if (opts.role == config::node_role::block_store) {
+    // serves one actor to its node over loopback; no peer transport
+  } else if (opts.peer_tls) {
     auto tls = peer_tls::prepare({opts.peer_tls_ca, opts.peer_tls_ca_key, opts.peer_tls_cert, opts.peer_tls_key},
                                  opts.data_dir, identity->peer_id());
     if (!tls) {
@@ -159,8 +167,13 @@ int run(int argc, char** argv, const children_factory& make_children) {
       return exit_failure;
     }
     auto sup = spawn_supervisor(sys, std::move(children), sup_opts);
-    log::info(component, "node running: data dir " + opts.data_dir + ", rpc " + opts.rpc_addr.str() +
-                             ", storage max " + config::format_size(opts.storage_max));
+    if (opts.role == config::node_role::block_store)
+      log::info(component, "block store running: data dir " + opts.data_dir + ", listen " + opts.listen->str() +
+                               ", storage max " + config::format_size(opts.storage_max));
+    else
+      log::info(component, "node running: data dir " + opts.data_dir + ", rpc " + opts.rpc_addr.str() +
+                               (opts.block_store_remote ? ", block store at " + opts.block_store_remote->str()
+                                                        : ", storage max " + config::format_size(opts.storage_max)));
     {
       signal_waiter waiter(sup);
       caf::scoped_actor self{sys};

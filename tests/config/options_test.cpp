@@ -215,6 +215,58 @@ TEST_CASE("CORS origin lists and the access log option", "[config]") {
   CHECK(help_text("mantled").find("--gateway-cors-origins <list>") != std::string::npos);
 }
 
+TEST_CASE("role, listen and actors.block-store.remote", "[config][remote]") {
+  auto d = load({});
+  REQUIRE(d);
+  CHECK(d->options.role == node_role::node);
+  CHECK_FALSE(d->options.listen);
+  CHECK_FALSE(d->options.block_store_remote);
+
+  auto s = load(argv_of({"--role", "block-store", "--listen", "127.0.0.1:4101"}));
+  REQUIRE(s);
+  CHECK(s->options.role == node_role::block_store);
+  CHECK(*s->options.listen == host_port{"127.0.0.1", 4101});
+
+  // The dotted name is one option, on the command line (both forms) and in a config file.
+  auto c = load(argv_of({"--actors.block-store.remote", "[::1]:4101"}));
+  REQUIRE(c);
+  CHECK(*c->options.block_store_remote == host_port{"::1", 4101});
+  auto e = load(argv_of({"--actors.block-store.remote=localhost:4102"}));
+  REQUIRE(e);
+  CHECK(*e->options.block_store_remote == host_port{"localhost", 4102});
+  auto path = temp_file("actors.block-store.remote = 127.0.0.2:4103\n");
+  auto f = load(argv_of({"--config", path.c_str()}));
+  std::remove(path.c_str());
+  REQUIRE(f);
+  CHECK(*f->options.block_store_remote == host_port{"127.0.0.2", 4103});
+}
+
+TEST_CASE("the unauthenticated block-store port stays on loopback and options must fit together", "[config][remote]") {
+  auto refused = [](std::initializer_list<const char*> args, const std::string& text) {
+    auto r = load(argv_of(args));
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == errc::invalid_input);
+    CHECK_THAT(r.err().message, Catch::Contains(text));
+  };
+  refused({"--role", "block-store", "--listen", "0.0.0.0:4101"}, "not a loopback address");
+  refused({"--role", "block-store", "--listen", "192.168.1.5:4101"}, "not a loopback address");
+  refused({"--actors.block-store.remote", "10.0.0.1:4101"}, "not a loopback address");
+  refused({"--actors.block-store.remote", "127.0.0.1:0"}, "port other than 0");
+  refused({"--role", "block-store"}, "needs --listen");
+  refused({"--listen", "127.0.0.1:4101"}, "only used with --role block-store");
+  refused({"--role", "block-store", "--listen", "127.0.0.1:4101", "--actors.block-store.remote", "127.0.0.1:4102"},
+          "cannot also use");
+  refused({"--role", "gateway"}, "use node or block-store");
+}
+
+TEST_CASE("loopback hosts", "[config][remote]") {
+  for (auto h : {"localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1"})
+    CHECK(is_loopback_host(h));
+  for (auto h : {"0.0.0.0", "127.0.0", "127.0.0.1.5", "127.0.0.256", "127.a.0.1", "::", "localhost.evil.com",
+                 "128.0.0.1", "", "1270.0.0.1"})
+    CHECK_FALSE(is_loopback_host(h));
+}
+
 TEST_CASE("pinning service durations: defaults, overrides, bad values", "[config][psa_api]") {
   auto d = load({});
   REQUIRE(d.ok());

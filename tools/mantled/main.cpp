@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "actors/block_store/block_store_actor.hpp"
+#include "actors/block_store/block_store_proxy.hpp"
 #include "actors/credit/credit_ledger_actor.hpp"
 #include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
@@ -22,10 +23,8 @@
 
 namespace {
 
-// Supervised children in start order; they stop in reverse order, so the block store comes
-// before the actors that use it. Names are CAF atoms (at most 10 of [A-Za-z0-9_]); blocking
-// children are detached.
-std::vector<mantle::child_spec> make_children(const mantle::node::environment& env) {
+// The node's LMDB block store.
+std::shared_ptr<mantle::block_store> open_store(const mantle::node::environment& env) {
   using namespace mantle;
   store_options so;
   so.map_size = env.options.storage_max;
@@ -38,6 +37,36 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   if (auto n = store->recovered_blocks(); n > 0)
     log::warning("mantled", "removed " + std::to_string(n) +
                            " blocks of adds interrupted by a crash (their roots were never pinned)");
+  return store;
+}
+
+// --role block-store: the store actor, and a relay published on --listen that forwards to
+// whichever incarnation of it is running.
+std::vector<mantle::child_spec> block_store_children(const mantle::node::environment& env) {
+  using namespace mantle;
+  auto store = open_store(env);
+  block_store_proxy_config relay;
+  relay.local_name = "blocks";
+  relay.publish_host = env.options.listen->host;
+  relay.publish_port = env.options.listen->port;
+  std::vector<child_spec> out;
+  out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
+  out.push_back({"blk_serve", [relay](caf::actor_system& sys) { return spawn_block_store_proxy(sys, relay); }});
+  return out;
+}
+
+// Supervised children in start order; they stop in reverse order, so the block store comes
+// before the actors that use it. Names are CAF atoms (at most 10 of [A-Za-z0-9_]); blocking
+// children are detached.
+std::vector<mantle::child_spec> make_children(const mantle::node::environment& env) {
+  using namespace mantle;
+  if (env.options.role == config::node_role::block_store)
+    return block_store_children(env);
+  // With actors.block-store.remote the store lives in another process: no LMDB here, and the
+  // "blocks" child is a proxy, so everything that talks to "blocks" works unchanged.
+  std::shared_ptr<block_store> store;
+  if (!env.options.block_store_remote)
+    store = open_store(env);
 
   rpc_front_config rpc;
   rpc.address = env.options.rpc_addr.str();
@@ -94,7 +123,14 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   ledger.limits.rate = env.options.serve_rate;
 
   std::vector<child_spec> out;
-  out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
+  if (store) {
+    out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
+  } else {
+    block_store_proxy_config proxy;
+    proxy.remote_host = env.options.block_store_remote->host;
+    proxy.remote_port = env.options.block_store_remote->port;
+    out.push_back({"blocks", [proxy](caf::actor_system& sys) { return spawn_block_store_proxy(sys, proxy); }});
+  }
   out.push_back({"ledger", [ledger](caf::actor_system& sys) { return spawn_credit_ledger(sys, ledger); }});
   peer_actor_config peer;
   peer.identity = &env.identity;
