@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/peer_address.hpp"
+#include "storage/identity.hpp"
 
 namespace mantle::config {
 
@@ -94,6 +95,8 @@ const std::vector<option_info>& schema() {
     {"peer-tls-ca-key", value_kind::path, "", "network CA private key; when set, the node issues its own certificate from it on first start"},
     {"peer-tls-cert", value_kind::path, "", "this node's TLS certificate (PEM, signed by the network CA); empty: <data-dir>/tls/node.crt"},
     {"peer-tls-key", value_kind::path, "", "this node's TLS private key (PEM); empty: <data-dir>/tls/node.key"},
+    {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable); * trusts every peer (private clusters, tests)"},
+    {"serve-rate", value_kind::size, "64MiB", "bytes per second served to each untrusted peer; more waits in a fair queue; 0: unlimited"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -399,6 +402,29 @@ result<std::vector<site_mapping>> parse_site_list(std::string_view text) {
   return out;
 }
 
+result<std::vector<std::string>> parse_peer_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (true) {
+    auto comma = text.find(',');
+    std::string_view item = trim(text.substr(0, comma));
+    if (item == "*") {
+      if (std::find(out.begin(), out.end(), "*") == out.end())
+        out.emplace_back("*");
+    } else if (!item.empty()) {
+      auto mh = peer_id::parse(item);
+      if (!mh)
+        return invalid("invalid peer id '" + std::string(item) + "': " + mh.err().message);
+      auto id = peer_id::to_base58(*mh);
+      if (std::find(out.begin(), out.end(), id) == out.end())
+        out.push_back(std::move(id));
+    }
+    if (comma == std::string_view::npos)
+      break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header) {
   host_header = trim(host_header);
   if (!host_header.empty() && host_header.front() == '[')
@@ -529,6 +555,16 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
              name == "peer-tls-key") {
     (name == "peer-tls-ca" ? o.peer_tls_ca : name == "peer-tls-ca-key" ? o.peer_tls_ca_key
      : name == "peer-tls-cert" ? o.peer_tls_cert : o.peer_tls_key) = v.text;
+  } else if (name == "trusted-peers") {
+    auto l = parse_peer_list(v.text);
+    if (!l)
+      return fail(l.err());
+    o.trusted_peers = std::move(*l);
+  } else if (name == "serve-rate") {
+    auto s = parse_size(v.text);
+    if (!s)
+      return fail(s.err());
+    o.serve_rate = *s;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }

@@ -65,6 +65,11 @@ struct node_options {
   node_role role = node_role::node;
   std::optional<host_port> listen;              // --role block-store only: where it is served
   std::optional<host_port> block_store_remote;  // actors.block-store.remote: use that store
+  // Credit ledger. Trusted peers are always served, without the debt-ratio draw or the rate
+  // limit. Configured for now; later also every node with a valid recent work report on the
+  // chain (DESIGN: "a node with a valid recent work report is trusted").
+  std::vector<std::string> trusted_peers; // base58btc peer ids ("12D3KooW..."), distinct; "*" = all
+  uint64_t serve_rate = uint64_t{64} << 20; // bytes/s served to each untrusted peer; 0 = unlimited
 };
 
 // site_list and list options may be repeated (and a value may be a comma-separated list);
@@ -132,6 +137,9 @@ std::string format_duration(std::chrono::milliseconds d);
 // names (letters, digits, '-', dots; case-insensitive), each at most once.
 result<std::vector<site_mapping>> parse_site_list(std::string_view text);
 result<std::string> normalize_host_name(std::string_view text);
+// Peer ids, comma separated, in either text form (base58btc "12D3KooW..." or a libp2p-key CID);
+// returned as base58btc, duplicates dropped, blanks ignored. "*" (every peer) is kept as is.
+result<std::vector<std::string>> parse_peer_list(std::string_view text);
 // The site whose host a request's Host header names ("Example.org:8080", "example.org."),
 // or nullptr: the port and a trailing dot are dropped and case is ignored.
 const site_mapping* find_site(const std::vector<site_mapping>& sites, std::string_view host_header);

@@ -4,6 +4,7 @@
 
 #include "messages/block_store.hpp"
 #include "messages/exchange.hpp"
+#include "messages/credit.hpp"
 #include "messages/supervisor.hpp"
 #include "messages/peer.hpp"
 
@@ -37,6 +38,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<peer_down>("mantle::peer_down");
   cfg.add_message_type<peer_entry>("mantle::peer_entry");
   cfg.add_message_type<std::vector<peer_entry>>("std::vector<mantle::peer_entry>");
+  // credit ledger
+  cfg.add_message_type<ledger_entry>("mantle::ledger_entry");
+  cfg.add_message_type<std::vector<ledger_entry>>("std::vector<mantle::ledger_entry>");
 }
 
 } // namespace mantle

@@ -24,10 +24,8 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;         // (fetch, ci
 using fetch_dag_atom = caf::atom_constant<caf::atom("fetch_dag")>; // (fetch_dag, cid, timeout_ms) -> blocks
 using fetch_tmo_atom = caf::atom_constant<caf::atom("fetch_tmo")>; // internal: a fetch's deadline
 using xch_tick_atom = caf::atom_constant<caf::atom("xch_tick")>;   // internal: slow-peer and DAG checks
-// Credit ledger, as the issue 4 contract names it (messages/credit.hpp): the exchange asks and
-// tells "ledger". (peer_misbehaved_atom and p_resend_atom: see the peer transport section.)
-using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;        // (_, peer_id, bytes) -> bool
-using record_atom = caf::atom_constant<caf::atom("record")>;              // (_, peer_id, sent, received)
+// The exchange asks and tells "ledger" (may_serve, record: see the credit ledger section);
+// peer_misbehaved_atom and p_resend_atom: see the peer transport section.
 // Peer transport (messages/peer.hpp, actors/peer). p_* travel between peer actors.
 using peer_misbehaved_atom = caf::atom_constant<caf::atom("misbehaved")>; // (misbehaved, peer_id, reason) to "peer"
 using p_hello_atom = caf::atom_constant<caf::atom("p_hello")>;     // handshake step 1
@@ -43,6 +41,13 @@ using p_addrs_atom = caf::atom_constant<caf::atom("p_addrs")>;     // local: -> 
 using p_resend_atom = caf::atom_constant<caf::atom("p_resend")>;   // local: peer_up again for every peer
 // Block-store proxy (actors/block_store/block_store_proxy): internal reconnect timer.
 using bsp_retry_atom = caf::atom_constant<caf::atom("bsp_retry")>;
+// Credit ledger (messages/credit.hpp).
+using record_atom = caf::atom_constant<caf::atom("record")>;         // (record, peer, sent, received)
+using may_serve_atom = caf::atom_constant<caf::atom("may_serve")>;   // (may_serve, peer, bytes) -> bool
+using ledger_atom = caf::atom_constant<caf::atom("ledger")>;         // (ledger) -> vector<ledger_entry>
+using cut_atom = caf::atom_constant<caf::atom("cut")>;               // (cut, peer)
+using cr_flush_atom = caf::atom_constant<caf::atom("cr_flush")>;     // internal: save changed counters
+using cr_release_atom = caf::atom_constant<caf::atom("cr_release")>; // internal: rate queue turn
 
 void register_types(caf::actor_system_config& cfg);
 

@@ -23,6 +23,8 @@
 #include "messages/pinner.hpp"
 #include "net/psa_api.hpp"
 #include "net/psa_token_rpc.hpp"
+#include "actors/credit/ledger_client.hpp"
+#include "net/credit_rpc.hpp"
 
 namespace mantle {
 namespace {
@@ -107,6 +109,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     });
     log::warning("rpc", "fault injection is enabled (mantle/diag/fault)");
   }
+  add_credit_rpc(*st.routes, ledger_client(sys)); // bitswap/ledger, mantle/credit/ls
   st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
   st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
   st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));
@@ -133,6 +136,8 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   commands.push_back("mantle/diag/fault");
   commands.push_back("swarm/peers");
   commands.push_back("swarm/connect");
+  for (auto& c : credit_rpc_commands())
+    commands.push_back(c);
   handler = instrument(global_metrics(), "rpc", rpc_route_labeler(policy.prefix, commands), std::move(handler));
   handler = with_access_log(cfg.requests_log, std::move(handler));
   st.server = std::make_unique<http_server>(std::move(handler));

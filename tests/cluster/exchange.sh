@@ -42,7 +42,7 @@ add() { # api file -> cid
   curl -sf -X POST -F "file=@$2" "$1/add?pin=true" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["Hash"])'
 }
 
-"$cluster" start 3 "$work/c" -- --fetch-timeout 60s
+"$cluster" start 3 "$work/c" -- --fetch-timeout 60s --trusted-peers '*'
 apiA=$(api_of 0); apiB=$(api_of 1); apiC=$(api_of 2)
 all_connected() { has_peers "$apiA" 2 && has_peers "$apiB" 2 && has_peers "$apiC" 2; }
 wait_for "A, B and C are connected" all_connected

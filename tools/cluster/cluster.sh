@@ -4,7 +4,8 @@
 # nodes), each node bootstrapping to the nodes started before it.
 #
 # usage:
-#   cluster.sh start N DIR [--chain] [-- extra mantled options]
+#   cluster.sh start N DIR [--chain] [-- extra mantled options]   (e.g. -- --trusted-peers '*' for
+#       nodes that serve each other without credit limits)
 #       --chain: node i bootstraps only to node i-1 (the others are found by peer exchange);
 #       default: node i bootstraps to every node before it.
 #   cluster.sh status DIR            the table of nodes (also printed by start)

@@ -45,6 +45,7 @@ const std::vector<command_spec>& commands() {
       {"tls init-network", "<dir>", "Create a network CA (DIR/ca.crt, DIR/ca.key) for TLS between nodes (local, no node needed).", 1, 1, {}},
       {"tls issue", "<ca-dir> <out-dir>", "Issue a node certificate from the CA in CA-DIR into OUT-DIR (node.crt, node.key, ca.crt); "
                                          "start the node with --peer-tls-ca OUT/ca.crt --peer-tls-cert OUT/node.crt --peer-tls-key OUT/node.key.", 2, 2, {}},
+      {"credit", "[<peer>]", "Show the credit ledger: bytes sent to and received from each peer, debt ratio, trust.", 0, 1, {}},
   };
   return all;
 }

@@ -14,6 +14,7 @@
 #include "net/peer_tls.hpp"
 #include "net/query_args.hpp"
 #include "tools/mantle/cli_args.hpp"
+#include "tools/mantle/credit_table.hpp"
 #include "tools/mantle/tar_extract.hpp"
 
 using namespace mantle;
@@ -380,6 +381,23 @@ int run(const cli::invocation& inv) {
           std::cout << t.value("Id", "") << "  " << t.value("Created", "") << "  " << t.value("Name", "") << "\n";
       } else {
         std::cout << "revoked " << j->value("Id", "") << " " << j->value("Name", "") << "\n";
+      }
+    }
+  } else if (cmd == "credit") {
+    // One peer: Kubo's bitswap/ledger receipt; none: Mantle's listing of every known peer.
+    st = s.start(inv.args.empty() ? "mantle/credit/ls" : "bitswap/ledger", q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      if (inv.args.empty()) {
+        std::cout << cli::format_credit_table(*j);
+      } else {
+        // The text `ipfs bitswap ledger` prints.
+        char ratio[64];
+        std::snprintf(ratio, sizeof ratio, "%f", j->value("Value", 0.0));
+        std::cout << "Ledger for " << j->value("Peer", "") << "\nDebt ratio:\t" << ratio << "\nExchanges:\t"
+                  << j->value("Exchanged", uint64_t{0}) << "\nBytes sent:\t" << j->value("Sent", uint64_t{0})
+                  << "\nBytes received:\t" << j->value("Recv", uint64_t{0}) << "\n";
       }
     }
   } else {

@@ -8,6 +8,7 @@
 #include "actors/exchange/exchange_actor.hpp"
 #include "actors/gateway/actor_backend.hpp"
 #include "actors/block_store/block_store_proxy.hpp"
+#include "actors/credit/credit_ledger_actor.hpp"
 #include "actors/gateway/gateway_front_actor.hpp"
 #include "actors/gateway/rpc_front_actor.hpp"
 #include "actors/peer/dial_book.hpp"
@@ -20,6 +21,7 @@
 #include "config/version.hpp"
 #include "net/access_log.hpp"
 #include "storage/block_store.hpp"
+#include "storage/credit_store.hpp"
 
 namespace {
 
@@ -112,6 +114,16 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   pin_cfg.local_store = store;
   pin_cfg.id = rpc.id;
 
+  // The credit ledger's counters: their own LMDB environment, opened once like the block store.
+  auto ledger_opened = credit_store::open(env.options.data_dir + "/ledger");
+  if (!ledger_opened)
+    throw std::runtime_error("cannot open the credit ledger in " + env.options.data_dir + "/ledger: " +
+                             ledger_opened.err().message);
+  credit_ledger_config ledger;
+  ledger.store = std::move(*ledger_opened);
+  ledger.trusted.insert(env.options.trusted_peers.begin(), env.options.trusted_peers.end());
+  ledger.limits.rate = env.options.serve_rate;
+
   std::vector<child_spec> out;
   if (store) {
     out.push_back({"blocks", [store](caf::actor_system& sys) { return spawn_block_store_actor(sys, store); }});
@@ -121,6 +133,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
     proxy.remote_port = env.options.block_store_remote->port;
     out.push_back({"blocks", [proxy](caf::actor_system& sys) { return spawn_block_store_proxy(sys, proxy); }});
   }
+  out.push_back({"ledger", [ledger](caf::actor_system& sys) { return spawn_credit_ledger(sys, ledger); }});
   auto fetch_timeout = env.options.fetch_timeout;
   out.push_back({"exchange", [fetch_timeout](caf::actor_system& sys) {
     exchange_config xc;

@@ -1,0 +1,180 @@
+#include "actors/credit/credit_ledger_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include <map>
+#include <optional>
+#include <random>
+#include <stdexcept>
+
+#include "actors/credit/credit_policy.hpp"
+#include "config/log.hpp"
+#include "messages/block_store.hpp" // fault_atom
+#include "messages/credit.hpp"
+#include "messages/errors.hpp"
+#include "storage/credit_store.hpp"
+
+namespace mantle {
+namespace {
+
+constexpr const char* component = "ledger";
+using clock_type = credit::serve_queue::clock;
+
+credit::credit_policy::random_bits make_random(uint64_t seed) {
+  if (seed == 0)
+    seed = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+  auto gen = std::make_shared<std::mt19937_64>(seed);
+  return [gen] { return (*gen)(); };
+}
+
+struct ledger_state {
+  std::shared_ptr<credit_store> store;
+  std::unique_ptr<credit::credit_policy> policy;
+  std::unique_ptr<credit::serve_queue> queue;
+  std::map<uint64_t, caf::response_promise> waiting; // queued may_serve requests by ticket
+  uint64_t next_ticket = 1;
+  bool flush_scheduled = false;
+  std::optional<clock_type::time_point> release_at; // earliest pending cr_release
+
+  // Saves the changed counters in one transaction; on failure they stay marked and go with
+  // the next batch.
+  void flush() {
+    if (!store || !policy || !policy->has_changes())
+      return;
+    if (auto s = store->save(policy->changed()); !s) {
+      log::error(component, "cannot save credit counters: " + s.err().message);
+      return;
+    }
+    policy->clear_changed();
+  }
+
+  // Also runs when the actor dies of an exception, so a crash loses nothing already counted.
+  ~ledger_state() { flush(); }
+
+  static inline const char* name = "credit-ledger";
+};
+
+using ledger_actor = caf::stateful_actor<ledger_state>;
+
+void schedule_flush(ledger_actor* self, std::chrono::milliseconds interval) {
+  if (self->state.flush_scheduled)
+    return;
+  self->state.flush_scheduled = true;
+  self->delayed_send(self, interval, cr_flush_atom::value);
+}
+
+// Asks for a cr_release when the next queued request can go; an earlier pending one stays.
+void schedule_release(ledger_actor* self, clock_type::time_point now) {
+  auto& st = self->state;
+  auto wait = st.queue->next_release(now);
+  if (!wait)
+    return;
+  auto at = now + *wait;
+  if (st.release_at && *st.release_at <= at)
+    return;
+  st.release_at = at;
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(*wait), cr_release_atom::value);
+}
+
+void answer(ledger_actor* self, const std::vector<uint64_t>& tickets, bool serve) {
+  for (auto t : tickets) {
+    auto it = self->state.waiting.find(t);
+    if (it == self->state.waiting.end())
+      continue;
+    it->second.deliver(serve);
+    self->state.waiting.erase(it);
+  }
+}
+
+caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
+  auto& st = self->state;
+  st.store = cfg.store;
+  st.policy = std::make_unique<credit::credit_policy>(cfg.trusted, make_random(cfg.seed));
+  st.queue = std::make_unique<credit::serve_queue>(cfg.limits);
+  if (st.store) {
+    auto loaded = st.store->load_all();
+    if (!loaded) {
+      // Starting from zero would forgive every debt; failing lets the supervisor decide.
+      log::error(component, "cannot load credit counters: " + loaded.err().message);
+      self->quit(to_caf(loaded.err()));
+      return {};
+    }
+    log::debug(component, "loaded credit counters of " + std::to_string(loaded->size()) + " peers");
+    st.policy->load(std::move(*loaded));
+  }
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    // Queued requests get an explicit answer instead of waiting for their timeout.
+    auto& s = self->state;
+    for (auto& kv : s.waiting)
+      kv.second.deliver(to_caf(make_error(errc::unavailable, "credit ledger stopping")));
+    s.waiting.clear();
+    s.flush();
+    self->quit(msg.reason);
+  });
+  auto interval = cfg.flush_interval;
+  return {
+    [=](record_atom, const std::string& peer, uint64_t sent, uint64_t received) {
+      self->state.policy->record(peer, sent, received);
+      schedule_flush(self, interval);
+    },
+    [=](may_serve_atom, const std::string& peer, uint64_t bytes) -> caf::result<bool> {
+      auto& s = self->state;
+      auto v = s.policy->decide(peer);
+      if (v != credit::verdict::serve) {
+        log::debug(component, peer + ": " + credit::to_string(v));
+        return false;
+      }
+      if (s.policy->is_trusted(peer))
+        return true; // serve-rate applies to untrusted peers only
+      auto now = clock_type::now();
+      auto ticket = s.next_ticket++;
+      switch (s.queue->submit(peer, bytes, ticket, now)) {
+        case credit::serve_queue::outcome::serve_now:
+          return true;
+        case credit::serve_queue::outcome::queue_full:
+          return to_caf(make_error(errc::unavailable,
+                                   "refused: queue full (peer " + peer + " has " + std::to_string(s.queue->queued(peer)) +
+                                     " requests waiting; at most " + std::to_string(s.queue->options().max_per_peer) +
+                                     " or " + std::to_string(s.queue->options().max_wait.count()) + " ms of serve-rate)"));
+        case credit::serve_queue::outcome::queued:
+          break;
+      }
+      auto rp = self->make_response_promise();
+      s.waiting.emplace(ticket, rp);
+      schedule_release(self, now);
+      return rp;
+    },
+    [=](ledger_atom) { return self->state.policy->entries(); },
+    [=](cut_atom, const std::string& peer) {
+      auto& s = self->state;
+      if (!s.policy->is_cut(peer))
+        log::warning(component, "credit of peer " + peer + " cut: it will not be served again until restart");
+      s.policy->cut(peer);
+      answer(self, s.queue->drop(peer), false);
+    },
+    [=](cr_release_atom) {
+      auto& s = self->state;
+      auto now = clock_type::now();
+      if (s.release_at && *s.release_at <= now)
+        s.release_at.reset();
+      answer(self, s.queue->release(now), true);
+      schedule_release(self, now);
+    },
+    // Fault injection for supervision drills (mantle/diag/fault?arg=ledger).
+    [=](fault_atom) -> bool { throw std::runtime_error("fault injected into the credit ledger"); },
+    [=](cr_flush_atom) {
+      self->state.flush_scheduled = false;
+      self->state.flush();
+      if (self->state.policy->has_changes()) // the save failed: try again later
+        schedule_flush(self, interval);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_credit_ledger(caf::actor_system& sys, credit_ledger_config cfg) {
+  return sys.spawn<caf::detached>(credit_ledger, std::move(cfg));
+}
+
+} // namespace mantle

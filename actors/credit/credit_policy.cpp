@@ -1,0 +1,97 @@
+#include "actors/credit/credit_policy.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace mantle::credit {
+
+namespace {
+
+uint64_t saturating_add(uint64_t a, uint64_t b) {
+  return b > std::numeric_limits<uint64_t>::max() - a ? std::numeric_limits<uint64_t>::max() : a + b;
+}
+
+} // namespace
+
+double debt_ratio(const peer_credit& c) {
+  return static_cast<double>(c.sent) / (static_cast<double>(c.received) + 1.0);
+}
+
+double serve_probability(double r) {
+  // 1 - 1/(1 + e) written as e/(1 + e), which keeps its precision for large r instead of
+  // cancelling to 0. e = exp(6 - 3r) cannot overflow for r >= 0, and underflows to 0 (never
+  // served) only for a huge ratio.
+  double e = std::exp(6.0 - 3.0 * r);
+  return e / (1.0 + e);
+}
+
+double unit_interval(uint64_t bits) {
+  return static_cast<double>(bits >> 11) * 0x1.0p-53;
+}
+
+const char* to_string(verdict v) {
+  switch (v) {
+    case verdict::serve: return "serve";
+    case verdict::refuse_ratio: return "refused: debt ratio";
+    case verdict::refuse_cut: return "refused: credit cut";
+  }
+  return "unknown";
+}
+
+credit_policy::credit_policy(std::set<std::string> trusted, random_bits draw)
+  : trusted_(std::move(trusted)), draw_(std::move(draw)) {}
+
+void credit_policy::load(std::map<std::string, peer_credit> accounts) {
+  accounts_ = std::move(accounts);
+  changed_.clear();
+}
+
+void credit_policy::record(const std::string& peer, uint64_t sent, uint64_t received) {
+  if (sent == 0 && received == 0)
+    return;
+  auto& a = accounts_[peer];
+  a.sent = saturating_add(a.sent, sent);
+  a.received = saturating_add(a.received, received);
+  a.exchanged = saturating_add(a.exchanged, 1);
+  changed_.insert(peer);
+}
+
+void credit_policy::cut(const std::string& peer) { cut_.insert(peer); }
+
+verdict credit_policy::decide(const std::string& peer) {
+  if (is_cut(peer))
+    return verdict::refuse_cut;
+  if (is_trusted(peer))
+    return verdict::serve;
+  double p = serve_probability(debt_ratio(account(peer)));
+  return unit_interval(draw_()) < p ? verdict::serve : verdict::refuse_ratio;
+}
+
+peer_credit credit_policy::account(const std::string& peer) const {
+  auto it = accounts_.find(peer);
+  return it == accounts_.end() ? peer_credit{} : it->second;
+}
+
+std::vector<ledger_entry> credit_policy::entries() const {
+  std::set<std::string> peers = trusted_;
+  peers.erase("*"); // a wildcard, not a peer
+  peers.insert(cut_.begin(), cut_.end());
+  for (const auto& kv : accounts_)
+    peers.insert(kv.first);
+  std::vector<ledger_entry> out;
+  out.reserve(peers.size());
+  for (const auto& p : peers) {
+    auto a = account(p);
+    out.push_back(ledger_entry{p, a.sent, a.received, is_trusted(p), a.exchanged, is_cut(p)});
+  }
+  return out;
+}
+
+std::map<std::string, peer_credit> credit_policy::changed() const {
+  std::map<std::string, peer_credit> out;
+  for (const auto& p : changed_)
+    out.emplace(p, accounts_.at(p));
+  return out;
+}
+
+} // namespace mantle::credit
