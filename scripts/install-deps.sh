@@ -20,7 +20,9 @@ done
 if command -v node >/dev/null && command -v npm >/dev/null; then
   missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
 fi
-missing=(${missing[@]+"${missing[@]}"})
+kept=()
+for p in ${missing[@]+"${missing[@]}"}; do [ -n "$p" ] && kept+=("$p"); done
+missing=(${kept[@]+"${kept[@]}"})
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
