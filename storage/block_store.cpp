@@ -261,13 +261,10 @@ result<std::unique_ptr<block_store>> block_store::open(const std::string& dir, c
   if (!t)
     return t.err();
   auto tabs = std::make_unique<tables>();
-  for (auto [name, slot] : {std::pair{"blocks", &tabs->blocks}, std::pair{"pins", &tabs->pins},
-                            std::pair{"meta", &tabs->meta}, std::pair{"pending", &tabs->pending}}) {
-    auto d = t->open_db(name, true);
-    if (!d)
-      return d.err();
-    *slot = *d;
-  }
+  if (auto s = t->open_dbs({{"blocks", &tabs->blocks}, {"pins", &tabs->pins}, {"meta", &tabs->meta},
+                            {"pending", &tabs->pending}});
+      !s)
+    return s.err();
   auto fmt = read_counter(*t, tabs->meta, k_format);
   if (!fmt)
     return fmt.err();

@@ -152,6 +152,16 @@ void txn::abort() {
   }
 }
 
+status txn::open_dbs(std::initializer_list<std::pair<const char*, MDB_dbi*>> tables) {
+  for (auto [name, slot] : tables) {
+    auto d = open_db(name, true);
+    if (!d)
+      return d.err();
+    *slot = *d;
+  }
+  return status::success();
+}
+
 result<MDB_dbi> txn::open_db(const char* name, bool create) {
   MDB_dbi dbi;
   int rc = mdb_dbi_open(t_, name, create ? MDB_CREATE : 0, &dbi);

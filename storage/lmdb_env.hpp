@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include "storage/result.hpp"
 
 namespace mantle::lmdb {
@@ -71,6 +73,8 @@ public:
 
   // Opens (and with `create`, makes) a named database. Needs a write txn to create.
   result<MDB_dbi> open_db(const char* name, bool create);
+  // Opens (creating when missing) each named database into its slot: a store's tables at open.
+  status open_dbs(std::initializer_list<std::pair<const char*, MDB_dbi*>> tables);
 
   // Zero-copy read: the view is valid until the transaction ends. nullopt = key absent.
   result<std::optional<std::string_view>> get(MDB_dbi db, std::string_view key) const;

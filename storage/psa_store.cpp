@@ -256,13 +256,8 @@ result<std::unique_ptr<psa_store>> psa_store::open(const std::string& dir, bool 
   if (!t)
     return t.err();
   auto tabs = std::make_unique<tables>();
-  for (auto [name, slot] : {std::pair{"requests", &tabs->requests}, std::pair{"order", &tabs->order},
-                            std::pair{"tokens", &tabs->tokens}}) {
-    auto d = t->open_db(name, true);
-    if (!d)
-      return d.err();
-    *slot = *d;
-  }
+  if (auto s = t->open_dbs({{"requests", &tabs->requests}, {"order", &tabs->order}, {"tokens", &tabs->tokens}}); !s)
+    return s.err();
   if (auto c = t->commit(); !c)
     return c.err();
   return std::unique_ptr<psa_store>(new psa_store(std::move(*env), std::move(tabs)));
