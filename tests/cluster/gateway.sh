@@ -88,7 +88,8 @@ expect 200 'alpha' "raw block of a raw leaf" -- -H 'Accept: application/vnd.ipld
 header Content-Type 'application/vnd.ipld.raw' "raw blocks are typed"
 expect 200 '' "the bafkqaaa probe answers" -- "$gw/ipfs/bafkqaaa?format=raw"
 curl -sf "$gw/ipfs/$root/blog?format=tar" -o "$work/blog.tar"
-if tar -tf "$work/blog.tar" | grep -q 'blog/2024/first.html'; then ok "format=tar holds the folder"
+tar -tf "$work/blog.tar" > "$work/blog.list" || true
+if grep -q 'blog/2024/first.html' "$work/blog.list"; then ok "format=tar holds the folder"
 else bad "format=tar holds the folder"; fi
 
 # Bad input: clear errors, and the node stays up.
