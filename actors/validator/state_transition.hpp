@@ -10,6 +10,10 @@
 //   execute_block(*db, ctx, block.txs) -> execution      // validate a proposal: read outcome(),
 //       compare outcome().state_root with the next block's header, then abort() (or drop it)
 //   apply_block(*db, ctx, block.txs)                     // a decided block: execute + commit
+// A block at height h carries in header.state_root the root after h-1, i.e. db.head()->root
+// before h executes (genesis root for h = 1); outcome().state_root goes into block h+1.
+// block_context for block b: {b.header.height, b.header.time_ms, b.header.proposer, node keys
+// of b.evidence_list that verify_evidence accepted against the set of their height}.
 // Only one execution may be pending at a time (LMDB has one writer); commit or abort it before
 // the next. Committed blocks are durable (LMDB fsync at commit); an aborted or crashed one
 // leaves no trace.

@@ -604,3 +604,15 @@ TEST_CASE("dev genesis: one validator elected, blocks apply", "[chain][state]") 
   CHECK(f.validators() == vs);
   f.check_conservation();
 }
+
+TEST_CASE("the example genesis initialises a state with its four validators", "[chain][state]") {
+  auto g = load_genesis(std::string(MANTLE_SOURCE_DIR) + "/config/genesis.example.json");
+  REQUIRE(g);
+  chain_fixture f(*g);
+  auto vs = f.validators();
+  REQUIRE(vs.size() == 4);
+  for (const auto& v : vs)
+    CHECK(v.power == 10000 * base_units_per_token); // bonded 10 000 tokens, far below the limit
+  CHECK(*read_chain_id(*f.view()) == "mantle-testnet-1");
+  CHECK(*read_params(*f.view()) == g->params);
+}
