@@ -55,6 +55,7 @@
 //   the era logic would overflow, which total issuance ≤ u64 max rules out).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -123,6 +124,11 @@ result<std::string> init_genesis(state_db& db, const genesis& g);
 result<tx_info> check_tx(const state_db& db, std::string_view bytes);
 result<tx_info> check_tx(const state_view& state, std::string_view bytes);
 
+// Optional: tells execution that the tx with this hash already passed check_tx on this node
+// (e.g. it sits in the mempool), so its Ed25519 signature need not be verified again. The hash
+// covers the signature, and check_tx verified it for this chain id, so skipping is safe.
+using tx_verified_fn = std::function<bool(std::string_view tx_hash)>;
+
 // A block executed inside the state's single write transaction, not yet committed.
 class block_execution {
 public:
@@ -133,7 +139,8 @@ public:
 
 private:
   friend result<std::unique_ptr<block_execution>> execute_block(state_db&, const block_context&,
-                                                                 const std::vector<std::string>&);
+                                                                 const std::vector<std::string>&,
+                                                                 const tx_verified_fn&);
   block_execution() = default;
   std::unique_ptr<state_write> write_;
   block_outcome outcome_;
@@ -142,8 +149,10 @@ private:
 // Errors (the block cannot be executed at all): store not initialized, height not head + 1,
 // storage failure or corruption. Bad txs are receipts, not errors.
 result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block_context& ctx,
-                                                       const std::vector<std::string>& txs);
-result<block_outcome> apply_block(state_db& db, const block_context& ctx, const std::vector<std::string>& txs);
+                                                       const std::vector<std::string>& txs,
+                                                       const tx_verified_fn& already_verified = {});
+result<block_outcome> apply_block(state_db& db, const block_context& ctx, const std::vector<std::string>& txs,
+                                  const tx_verified_fn& already_verified = {});
 
 // Issue #6 hook: sets a registered node's storage power (work reports) inside a block's write;
 // the owner's total ('W') follows. Takes effect at the next election.

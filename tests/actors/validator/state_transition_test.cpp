@@ -616,3 +616,35 @@ TEST_CASE("the example genesis initialises a state with its four validators", "[
   CHECK(*read_chain_id(*f.view()) == "mantle-testnet-1");
   CHECK(*read_params(*f.view()) == g->params);
 }
+
+TEST_CASE("an overflow inside a tx fails it and changes nothing", "[chain][state]") {
+  auto g = small_genesis();
+  g.params.unbonding_blocks = UINT64_MAX - 1; // release height = height + this overflows from height 2 on
+  chain_fixture f(g);
+  f.block({f.tx(alice, txs::bond{100})}, nA);
+  auto before = f.stk(alice);
+  auto o = f.block({f.tx(alice, txs::unbond{50})}, nA);
+  CHECK_FALSE(o.receipts[0].ok);
+  CHECK(o.receipts[0].reason == "overflow: release height would exceed 2^64-1");
+  CHECK(f.stk(alice).bonded == before.bonded);
+  CHECK(f.stk(alice).unbonding.empty());
+  CHECK(f.nonce(alice) == 1); // the failed tx did not use its nonce
+  CHECK(f.balance(alice) == 1000000 - 100 - 10);
+}
+
+TEST_CASE("txs the host already verified skip the signature check, others do not", "[chain][state]") {
+  chain_fixture f(small_genesis());
+  auto good = f.tx(alice, txs::transfer{bob.public_key(), 1});
+  auto forged = make_tx(alice, f.g.chain_id, 1, 10, txs::transfer{bob.public_key(), 2});
+  forged.signature[5] ^= 1;
+  std::set<std::string> asked;
+  auto out = apply_block(*f.db, block_context{1, 1, nA.public_key(), {}}, {good, encode(forged)},
+                         [&](std::string_view h) {
+                           asked.insert(std::string(h));
+                           return h == tx_hash(good); // only the mempool's tx is known
+                         });
+  REQUIRE(out);
+  CHECK(asked.size() == 2);
+  CHECK(out->receipts[0].ok);
+  CHECK(out->receipts[1].reason.find("bad signature") != std::string::npos);
+}
