@@ -252,7 +252,7 @@ void count_author(tables& t, std::string_view proposer) {
   t.put_u64(k, add(t.u64(k), 1, "block count"));
 }
 
-void slash(tables& t, const chain_params& p, era_info& era, std::string_view offender,
+void slash(tables& t, const chain_params& p, era_info& era, uint64_t height, std::string_view offender,
            std::vector<state_event>& events) {
   auto n = t.node(offender);
   if (!n)
@@ -265,8 +265,19 @@ void slash(tables& t, const chain_params& p, era_info& era, std::string_view off
   auto s = t.stk(owner);
   uint64_t own_cut = mul_div(s.own(), p.slash_ppm, ppm_one);
   s.bonded -= own_cut;
-  t.put_stake(owner, s);
   total = add(total, own_cut, "slashed amount");
+  // Funds still unbonding were at stake when the offence could have happened: unbonding right
+  // after double-signing must not escape the slash.
+  for (auto& c : s.unbonding)
+    if (c.release_height > height) {
+      uint64_t cut = mul_div(c.amount, p.slash_ppm, ppm_one);
+      c.amount -= cut;
+      total = add(total, cut, "slashed amount");
+    }
+  s.unbonding.erase(std::remove_if(s.unbonding.begin(), s.unbonding.end(),
+                                   [](const unbonding_chunk& c) { return c.amount == 0; }),
+                    s.unbonding.end());
+  t.put_stake(owner, s);
   for (const auto& [k, v] : t.scan(key_of(table::guarantee, owner))) {
     std::string guarantor = k.substr(1 + key_size);
     uint64_t amount = must(decode_u64(v));
@@ -699,7 +710,7 @@ result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block
     std::set<std::string> seen;
     for (const auto& o : ctx.offenders)
       if (seen.insert(o).second)
-        slash(t, p, era, o, out.events);
+        slash(t, p, era, ctx.height, o, out.events);
 
     out.receipts.reserve(txs.size());
     for (const auto& bytes : txs) {

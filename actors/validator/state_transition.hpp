@@ -15,7 +15,9 @@
 // block_context for block b: {b.header.height, b.header.time_ms, b.header.proposer, node keys
 // of b.evidence_list that verify_evidence accepted against the set of their height}.
 // Only one execution may be pending at a time (LMDB has one writer); commit or abort it before
-// the next. Committed blocks are durable (LMDB fsync at commit); an aborted or crashed one
+// the next, and on the thread that started it (an LMDB write transaction belongs to its
+// thread): in an actor, execute and commit/abort inside one message handler, or run the state
+// in a detached actor. Committed blocks are durable (LMDB fsync at commit); an aborted or crashed one
 // leaves no trace.
 //
 // Rules (params come from genesis, config/genesis.hpp):
@@ -48,8 +50,8 @@
 //   guarantors pro rata. All shares are floored; the dust stays in the pot for the next era.
 //   Rewards go to free balances. Validators slashed in the era get nothing from it.
 // - Slashing: each offender (a node key in block_context.offenders, the host verified the
-//   evidence) is slashed once per era: slash_ppm of its owner's own bonded stake and of every
-//   guarantee on it goes to the pot; its candidacy is removed (chilled), so it leaves the set at
+//   evidence) is slashed once per era: slash_ppm of its owner's own bonded stake, of its
+//   unbonding chunks not yet released, and of every guarantee on it goes to the pot; its candidacy is removed (chilled), so it leaves the set at
 //   the next era boundary, and it cannot validate again until the era ends.
 // - Units are u64 base units; every sum is checked, an overflow fails the tx (or the block when
 //   the era logic would overflow, which total issuance ≤ u64 max rules out).

@@ -648,3 +648,20 @@ TEST_CASE("txs the host already verified skip the signature check, others do not
   CHECK(out->receipts[0].ok);
   CHECK(out->receipts[1].reason.find("bad signature") != std::string::npos);
 }
+
+TEST_CASE("slashing also cuts the offender's funds still unbonding", "[chain][state]") {
+  chain_fixture f(small_genesis());
+  // h1: A has no free balance for fees: alice sends it 100.
+  f.block({f.tx(alice, txs::transfer{A.public_key(), 100})}, nA);
+  f.block({f.tx(A, txs::unbond{1000})}, nA); // h2: A unbonds 1 000 of its 3 000, released at 2 + 5 = 7
+  // h3: evidence. Own bonded 2 000 → cut 200; unbonding 1 000 → cut 100; total 300.
+  auto o = f.block({}, nB, {nA.public_key()});
+  REQUIRE(o.events.size() == 1);
+  CHECK(o.events[0].amount == 300);
+  auto s = f.stk(A);
+  CHECK(s.bonded == 1800);
+  REQUIRE(s.unbonding.size() == 1);
+  CHECK(s.unbonding[0] == unbonding_chunk{900, 7});
+  CHECK(f.era().pot == 10 + 10 + 300);
+  f.check_conservation();
+}
