@@ -17,8 +17,8 @@
 // Only one execution may be pending at a time (LMDB has one writer); commit or abort it before
 // the next, and on the thread that started it (an LMDB write transaction belongs to its
 // thread): in an actor, execute and commit/abort inside one message handler, or run the state
-// in a detached actor. Committed blocks are durable (LMDB fsync at commit); an aborted or crashed one
-// leaves no trace.
+// in a detached actor. Committed blocks are durable (LMDB fsync at commit); an aborted or
+// crashed one leaves no trace.
 //
 // Rules (params come from genesis, config/genesis.hpp):
 // - Transactions (actors/validator/tx.hpp): a tx executes when its signature is valid for the
@@ -51,10 +51,15 @@
 //   Rewards go to free balances. Validators slashed in the era get nothing from it.
 // - Slashing: each offender (a node key in block_context.offenders, the host verified the
 //   evidence) is slashed once per era: slash_ppm of its owner's own bonded stake, of its
-//   unbonding chunks not yet released, and of every guarantee on it goes to the pot; its candidacy is removed (chilled), so it leaves the set at
-//   the next era boundary, and it cannot validate again until the era ends.
+//   unbonding chunks not yet released, and of every guarantee on it goes to the pot; its
+//   candidacy is removed (chilled), so it leaves the set at the next era boundary, and it
+//   cannot validate again until the era ends.
 // - Units are u64 base units; every sum is checked, an overflow fails the tx (or the block when
 //   the era logic would overflow, which total issuance ≤ u64 max rules out).
+// - Extending (issue #6): a new tx type gets its handler in state_transition.cpp's executor,
+//   which holds the tables, the params, the block height and the era record (a market handler
+//   adds the staking share of an order's fee to era.pot there); work reports feed
+//   set_storage_power.
 #pragma once
 #include <cstdint>
 #include <functional>
