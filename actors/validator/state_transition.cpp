@@ -53,7 +53,7 @@ T must(result<T> r) {
 // Typed access to the tables over a view, writing through `w` when there is one.
 class tables {
 public:
-  tables(const state_view& v, state_write* w) : v_(v), w_(w) {}
+  tables(const state_view& v, state_sink* w) : v_(v), w_(w) {}
 
   std::optional<std::string> raw(const std::string& key) const { return must(v_.get(key)); }
   std::vector<std::pair<std::string, std::string>> scan(const std::string& prefix) const {
@@ -149,7 +149,37 @@ public:
 
 private:
   const state_view& v_;
-  state_write* w_;
+  state_sink* w_;
+};
+
+// Writes kept in memory over a read-only view: check_tx's dry run of a tx.
+class scratch final : public state_view, public state_sink {
+public:
+  explicit scratch(const state_view& base) : base_(base) {}
+  result<std::optional<std::string>> get(std::string_view key) const override {
+    if (auto it = o_.find(key); it != o_.end())
+      return it->second;
+    return base_.get(key);
+  }
+  result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view prefix) const override {
+    auto base = base_.scan(prefix);
+    if (!base)
+      return base.err();
+    std::map<std::string, std::string, std::less<>> merged(base->begin(), base->end());
+    for (auto it = o_.lower_bound(prefix); it != o_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      if (it->second)
+        merged[it->first] = *it->second;
+      else
+        merged.erase(it->first);
+    }
+    return std::vector<std::pair<std::string, std::string>>(merged.begin(), merged.end());
+  }
+  void put(std::string_view key, std::string_view value) override { o_[std::string(key)] = std::string(value); }
+  void del(std::string_view key) override { o_[std::string(key)] = std::nullopt; }
+
+private:
+  const state_view& base_;
+  std::map<std::string, std::optional<std::string>, std::less<>> o_;
 };
 
 // --- GPoS -----------------------------------------------------------------------------------
@@ -624,7 +654,7 @@ result<std::string> init_genesis(state_db& db, const genesis& g) {
   });
 }
 
-result<tx_info> check_tx(const state_view& state, std::string_view bytes) {
+result<tx_info> check_tx(const state_view& state, std::string_view bytes, uint64_t next_height) {
   return guarded([&]() -> result<tx_info> {
     tables t(state, nullptr);
     auto p = t.params();
@@ -654,6 +684,18 @@ result<tx_info> check_tx(const state_view& state, std::string_view bytes) {
     if (a.balance < need)
       return make_error(errc::invalid_input, "insufficient funds: balance " + std::to_string(a.balance) + " < " +
                                                  what + " " + std::to_string(need));
+    if (tx.nonce == a.nonce && next_height > 0) {
+      // The next tx of its sender: run it on a scratch copy, so one that would fail (and so
+      // pay nothing) never takes space in the mempool or a block.
+      scratch sc(state);
+      tables st(sc, &sc);
+      auto era = st.era();
+      try {
+        execute_tx(st, p, t.chain_id(), era, next_height, bytes, true);
+      } catch (const tx_reject& e) {
+        return make_error(errc::invalid_input, "would fail: " + e.reason);
+      }
+    }
     return tx_info{tx_hash(bytes), tx.sender, tx.nonce, tx.fee, bytes.size()};
   });
 }
@@ -664,7 +706,7 @@ result<tx_info> check_tx(const state_db& db, std::string_view bytes) {
     return r.err();
   if (!(*r)->head().initialized)
     return make_error(errc::unavailable, "the chain state has no genesis yet");
-  return check_tx(**r, bytes);
+  return check_tx(**r, bytes, (*r)->head().height + 1);
 }
 
 block_execution::~block_execution() { abort(); }

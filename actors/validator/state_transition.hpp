@@ -127,9 +127,15 @@ result<std::string> init_genesis(state_db& db, const genesis& g);
 
 // Mempool admission against the committed state: decodes under the chain's limits, knows the
 // type and its arguments, checks the signature, fee ≥ min_fee, nonce ≥ account nonce and
-// balance ≥ fee (+ amount for transfer and bond). Errors are errc::invalid_input with a reason.
+// balance ≥ fee (+ amount for transfer and bond). A tx with exactly the account's nonce is also
+// dry-run (in memory, nothing written) as if in block `next_height`, and refused if it would
+// fail ("would fail: unbond: only 0 base units are bonded ..."): a failing tx pays nothing, so
+// it must not reach a block. Later nonces cannot be dry-run (they depend on the txs before
+// them); the mempool's recheck after each block catches them when they become next. Errors
+// are errc::invalid_input with a reason. The state_db overload uses head height + 1;
+// next_height = 0 skips the dry run.
 result<tx_info> check_tx(const state_db& db, std::string_view bytes);
-result<tx_info> check_tx(const state_view& state, std::string_view bytes);
+result<tx_info> check_tx(const state_view& state, std::string_view bytes, uint64_t next_height);
 
 // Optional: tells execution that the tx with this hash already passed check_tx on this node
 // (e.g. it sits in the mempool), so its Ed25519 signature need not be verified again. The hash

@@ -206,6 +206,13 @@ TEST_CASE("bad transactions are rejected with a reason and change nothing", "[ch
   CHECK(check_tx(*f.db, encode(too_much)).err().message.find("insufficient funds") != std::string::npos);
   CHECK(check_tx(*f.db, encode(bad_sig)).err().message.find("bad signature") != std::string::npos);
   CHECK(check_tx(*f.db, encode(unknown)).err().message.find("unknown transaction type") != std::string::npos);
+  // The sender's next tx is dry-run: one whose body would fail never enters the mempool; the
+  // same body with a later nonce cannot be judged yet and is admitted.
+  auto dry = check_tx(*f.db, encode(unbond_more));
+  REQUIRE_FALSE(dry);
+  CHECK(dry.err().message == "would fail: unbond: only 0 base units are bonded and not lent to guarantees (unguarantee first)");
+  CHECK(check_tx(*f.db, encode(make_tx(alice, f.g.chain_id, 1, 10, txs::unbond{1}))));
+  CHECK(check_tx(**f.db->begin_read(), encode(unbond_more), 0)); // no dry run asked
   f.block({encode(good)}, nA);
   auto used = check_tx(*f.db, encode(good));
   REQUIRE_FALSE(used);
