@@ -706,7 +706,11 @@ result<tx_info> check_tx(const state_db& db, std::string_view bytes) {
     return r.err();
   if (!(*r)->head().initialized)
     return make_error(errc::unavailable, "the chain state has no genesis yet");
-  return check_tx(**r, bytes, (*r)->head().height + 1);
+  return check_tx(**r, bytes);
+}
+
+result<tx_info> check_tx(const state_read& committed, std::string_view bytes) {
+  return check_tx(committed, bytes, committed.head().height + 1);
 }
 
 block_execution::~block_execution() { abort(); }

@@ -132,9 +132,10 @@ result<std::string> init_genesis(state_db& db, const genesis& g);
 // fail ("would fail: unbond: only 0 base units are bonded ..."): a failing tx pays nothing, so
 // it must not reach a block. Later nonces cannot be dry-run (they depend on the txs before
 // them); the mempool's recheck after each block catches them when they become next. Errors
-// are errc::invalid_input with a reason. The state_db overload uses head height + 1;
-// next_height = 0 skips the dry run.
+// are errc::invalid_input with a reason. The state_db and state_read overloads dry-run at
+// head height + 1; next_height = 0 skips the dry run.
 result<tx_info> check_tx(const state_db& db, std::string_view bytes);
+result<tx_info> check_tx(const state_read& committed, std::string_view bytes);
 result<tx_info> check_tx(const state_view& state, std::string_view bytes, uint64_t next_height);
 
 // Optional: tells execution that the tx with this hash already passed check_tx on this node
