@@ -43,6 +43,14 @@ public:
   virtual result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view prefix) const = 0;
 };
 
+// Write access: a block in progress (state_write) or a scratch overlay (the mempool's dry run).
+class state_sink {
+public:
+  virtual ~state_sink() = default;
+  virtual void put(std::string_view key, std::string_view value) = 0;
+  virtual void del(std::string_view key) = 0;
+};
+
 struct state_head {
   bool initialized = false; // false until genesis was committed
   uint64_t height = 0;      // last applied block (0 = genesis)
@@ -91,13 +99,13 @@ private:
   state_head head_;
 };
 
-class state_write final : public state_view {
+class state_write final : public state_view, public state_sink {
 public:
   ~state_write() override;
   result<std::optional<std::string>> get(std::string_view key) const override;
   result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view prefix) const override;
-  void put(std::string_view key, std::string_view value);
-  void del(std::string_view key);
+  void put(std::string_view key, std::string_view value) override;
+  void del(std::string_view key) override;
 
   // Nested scope for one chain transaction: writes after begin_tx() are kept apart until
   // commit_tx() folds them into the block, or rollback_tx() drops them.

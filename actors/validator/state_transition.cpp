@@ -23,7 +23,7 @@ constexpr uint64_t ppm_one = 1000000;
 
 uint64_t add(uint64_t a, uint64_t b, const char* what) {
   if (a + b < a)
-    throw tx_reject{std::string("overflow: ") + what + " would exceed 2^64-1 base units"};
+    throw tx_reject{std::string("overflow: ") + what + " would exceed 2^64-1"};
   return a + b;
 }
 
@@ -53,7 +53,7 @@ T must(result<T> r) {
 // Typed access to the tables over a view, writing through `w` when there is one.
 class tables {
 public:
-  tables(const state_view& v, state_write* w) : v_(v), w_(w) {}
+  tables(const state_view& v, state_sink* w) : v_(v), w_(w) {}
 
   std::optional<std::string> raw(const std::string& key) const { return must(v_.get(key)); }
   std::vector<std::pair<std::string, std::string>> scan(const std::string& prefix) const {
@@ -149,7 +149,37 @@ public:
 
 private:
   const state_view& v_;
-  state_write* w_;
+  state_sink* w_;
+};
+
+// Writes kept in memory over a read-only view: check_tx's dry run of a tx.
+class scratch final : public state_view, public state_sink {
+public:
+  explicit scratch(const state_view& base) : base_(base) {}
+  result<std::optional<std::string>> get(std::string_view key) const override {
+    if (auto it = o_.find(key); it != o_.end())
+      return it->second;
+    return base_.get(key);
+  }
+  result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view prefix) const override {
+    auto base = base_.scan(prefix);
+    if (!base)
+      return base.err();
+    std::map<std::string, std::string, std::less<>> merged(base->begin(), base->end());
+    for (auto it = o_.lower_bound(prefix); it != o_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      if (it->second)
+        merged[it->first] = *it->second;
+      else
+        merged.erase(it->first);
+    }
+    return std::vector<std::pair<std::string, std::string>>(merged.begin(), merged.end());
+  }
+  void put(std::string_view key, std::string_view value) override { o_[std::string(key)] = std::string(value); }
+  void del(std::string_view key) override { o_[std::string(key)] = std::nullopt; }
+
+private:
+  const state_view& base_;
+  std::map<std::string, std::optional<std::string>, std::less<>> o_;
 };
 
 // --- GPoS -----------------------------------------------------------------------------------
@@ -252,7 +282,7 @@ void count_author(tables& t, std::string_view proposer) {
   t.put_u64(k, add(t.u64(k), 1, "block count"));
 }
 
-void slash(tables& t, const chain_params& p, era_info& era, std::string_view offender,
+void slash(tables& t, const chain_params& p, era_info& era, uint64_t height, std::string_view offender,
            std::vector<state_event>& events) {
   auto n = t.node(offender);
   if (!n)
@@ -265,8 +295,19 @@ void slash(tables& t, const chain_params& p, era_info& era, std::string_view off
   auto s = t.stk(owner);
   uint64_t own_cut = mul_div(s.own(), p.slash_ppm, ppm_one);
   s.bonded -= own_cut;
-  t.put_stake(owner, s);
   total = add(total, own_cut, "slashed amount");
+  // Funds still unbonding were at stake when the offence could have happened: unbonding right
+  // after double-signing must not escape the slash.
+  for (auto& c : s.unbonding)
+    if (c.release_height > height) {
+      uint64_t cut = mul_div(c.amount, p.slash_ppm, ppm_one);
+      c.amount -= cut;
+      total = add(total, cut, "slashed amount");
+    }
+  s.unbonding.erase(std::remove_if(s.unbonding.begin(), s.unbonding.end(),
+                                   [](const unbonding_chunk& c) { return c.amount == 0; }),
+                    s.unbonding.end());
+  t.put_stake(owner, s);
   for (const auto& [k, v] : t.scan(key_of(table::guarantee, owner))) {
     std::string guarantor = k.substr(1 + key_size);
     uint64_t amount = must(decode_u64(v));
@@ -377,7 +418,8 @@ struct decoded_tx {
 };
 
 // Everything about a tx that does not depend on the sender's account.
-result<decoded_tx> decode_and_verify(std::string_view bytes, std::string_view chain_id, const chain_params& p) {
+result<decoded_tx> decode_and_verify(std::string_view bytes, std::string_view chain_id, const chain_params& p,
+                                     bool skip_signature = false) {
   tx_limits lim;
   lim.max_tx_bytes = p.max_tx_bytes;
   auto tx = decode_tx(bytes, lim);
@@ -386,7 +428,7 @@ result<decoded_tx> decode_and_verify(std::string_view bytes, std::string_view ch
   auto body = decode_body(*tx);
   if (!body)
     return body.err();
-  if (!verify_tx(chain_id, *tx))
+  if (!skip_signature && !verify_tx(chain_id, *tx))
     return make_error(errc::invalid_input, "bad signature (not signed by the sender for chain \"" +
                                                std::string(chain_id) + "\")");
   if (tx->fee < p.min_fee)
@@ -520,8 +562,8 @@ struct executor {
 
 // Runs one tx inside w's tx scope; throws tx_reject on failure (the caller rolls back).
 void execute_tx(tables& t, const chain_params& p, const std::string& chain_id, era_info& era, uint64_t height,
-                std::string_view bytes) {
-  auto d = decode_and_verify(bytes, chain_id, p);
+                std::string_view bytes, bool skip_signature) {
+  auto d = decode_and_verify(bytes, chain_id, p, skip_signature);
   if (!d)
     throw tx_reject{d.err().message};
   const auto& tx = d->tx;
@@ -612,7 +654,7 @@ result<std::string> init_genesis(state_db& db, const genesis& g) {
   });
 }
 
-result<tx_info> check_tx(const state_view& state, std::string_view bytes) {
+result<tx_info> check_tx(const state_view& state, std::string_view bytes, uint64_t next_height) {
   return guarded([&]() -> result<tx_info> {
     tables t(state, nullptr);
     auto p = t.params();
@@ -642,6 +684,18 @@ result<tx_info> check_tx(const state_view& state, std::string_view bytes) {
     if (a.balance < need)
       return make_error(errc::invalid_input, "insufficient funds: balance " + std::to_string(a.balance) + " < " +
                                                  what + " " + std::to_string(need));
+    if (tx.nonce == a.nonce && next_height > 0) {
+      // The next tx of its sender: run it on a scratch copy, so one that would fail (and so
+      // pay nothing) never takes space in the mempool or a block.
+      scratch sc(state);
+      tables st(sc, &sc);
+      auto era = st.era();
+      try {
+        execute_tx(st, p, t.chain_id(), era, next_height, bytes, true);
+      } catch (const tx_reject& e) {
+        return make_error(errc::invalid_input, "would fail: " + e.reason);
+      }
+    }
     return tx_info{tx_hash(bytes), tx.sender, tx.nonce, tx.fee, bytes.size()};
   });
 }
@@ -653,6 +707,10 @@ result<tx_info> check_tx(const state_db& db, std::string_view bytes) {
   if (!(*r)->head().initialized)
     return make_error(errc::unavailable, "the chain state has no genesis yet");
   return check_tx(**r, bytes);
+}
+
+result<tx_info> check_tx(const state_read& committed, std::string_view bytes) {
+  return check_tx(committed, bytes, committed.head().height + 1);
 }
 
 block_execution::~block_execution() { abort(); }
@@ -673,7 +731,8 @@ void block_execution::abort() {
 }
 
 result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block_context& ctx,
-                                                       const std::vector<std::string>& txs) {
+                                                       const std::vector<std::string>& txs,
+                                                       const tx_verified_fn& already_verified) {
   auto w = db.begin_write();
   if (!w)
     return w.err();
@@ -697,7 +756,7 @@ result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block
     std::set<std::string> seen;
     for (const auto& o : ctx.offenders)
       if (seen.insert(o).second)
-        slash(t, p, era, o, out.events);
+        slash(t, p, era, ctx.height, o, out.events);
 
     out.receipts.reserve(txs.size());
     for (const auto& bytes : txs) {
@@ -706,7 +765,7 @@ result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block
       era_info era_before = era;
       sw.begin_tx();
       try {
-        execute_tx(t, p, chain_id, era, ctx.height, bytes);
+        execute_tx(t, p, chain_id, era, ctx.height, bytes, already_verified && already_verified(r.hash));
         sw.commit_tx();
         r.ok = true;
       } catch (const tx_reject& e) {
@@ -742,8 +801,9 @@ result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block
   return ex;
 }
 
-result<block_outcome> apply_block(state_db& db, const block_context& ctx, const std::vector<std::string>& txs) {
-  auto ex = execute_block(db, ctx, txs);
+result<block_outcome> apply_block(state_db& db, const block_context& ctx, const std::vector<std::string>& txs,
+                                  const tx_verified_fn& already_verified) {
+  auto ex = execute_block(db, ctx, txs, already_verified);
   if (!ex)
     return ex.err();
   if (auto s = (*ex)->commit(); !s)

@@ -10,9 +10,15 @@
 //   execute_block(*db, ctx, block.txs) -> execution      // validate a proposal: read outcome(),
 //       compare outcome().state_root with the next block's header, then abort() (or drop it)
 //   apply_block(*db, ctx, block.txs)                     // a decided block: execute + commit
+// A block at height h carries in header.state_root the root after h-1, i.e. db.head()->root
+// before h executes (genesis root for h = 1); outcome().state_root goes into block h+1.
+// block_context for block b: {b.header.height, b.header.time_ms, b.header.proposer, node keys
+// of b.evidence_list that verify_evidence accepted against the set of their height}.
 // Only one execution may be pending at a time (LMDB has one writer); commit or abort it before
-// the next. Committed blocks are durable (LMDB fsync at commit); an aborted or crashed one
-// leaves no trace.
+// the next, and on the thread that started it (an LMDB write transaction belongs to its
+// thread): in an actor, execute and commit/abort inside one message handler, or run the state
+// in a detached actor. Committed blocks are durable (LMDB fsync at commit); an aborted or
+// crashed one leaves no trace.
 //
 // Rules (params come from genesis, config/genesis.hpp):
 // - Transactions (actors/validator/tx.hpp): a tx executes when its signature is valid for the
@@ -44,13 +50,19 @@
 //   guarantors pro rata. All shares are floored; the dust stays in the pot for the next era.
 //   Rewards go to free balances. Validators slashed in the era get nothing from it.
 // - Slashing: each offender (a node key in block_context.offenders, the host verified the
-//   evidence) is slashed once per era: slash_ppm of its owner's own bonded stake and of every
-//   guarantee on it goes to the pot; its candidacy is removed (chilled), so it leaves the set at
-//   the next era boundary, and it cannot validate again until the era ends.
+//   evidence) is slashed once per era: slash_ppm of its owner's own bonded stake, of its
+//   unbonding chunks not yet released, and of every guarantee on it goes to the pot; its
+//   candidacy is removed (chilled), so it leaves the set at the next era boundary, and it
+//   cannot validate again until the era ends.
 // - Units are u64 base units; every sum is checked, an overflow fails the tx (or the block when
 //   the era logic would overflow, which total issuance ≤ u64 max rules out).
+// - Extending (issue #6): a new tx type gets its handler in state_transition.cpp's executor,
+//   which holds the tables, the params, the block height and the era record (a market handler
+//   adds the staking share of an order's fee to era.pot there); work reports feed
+//   set_storage_power.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -115,9 +127,21 @@ result<std::string> init_genesis(state_db& db, const genesis& g);
 
 // Mempool admission against the committed state: decodes under the chain's limits, knows the
 // type and its arguments, checks the signature, fee ≥ min_fee, nonce ≥ account nonce and
-// balance ≥ fee (+ amount for transfer and bond). Errors are errc::invalid_input with a reason.
+// balance ≥ fee (+ amount for transfer and bond). A tx with exactly the account's nonce is also
+// dry-run (in memory, nothing written) as if in block `next_height`, and refused if it would
+// fail ("would fail: unbond: only 0 base units are bonded ..."): a failing tx pays nothing, so
+// it must not reach a block. Later nonces cannot be dry-run (they depend on the txs before
+// them); the mempool's recheck after each block catches them when they become next. Errors
+// are errc::invalid_input with a reason. The state_db and state_read overloads dry-run at
+// head height + 1; next_height = 0 skips the dry run.
 result<tx_info> check_tx(const state_db& db, std::string_view bytes);
-result<tx_info> check_tx(const state_view& state, std::string_view bytes);
+result<tx_info> check_tx(const state_read& committed, std::string_view bytes);
+result<tx_info> check_tx(const state_view& state, std::string_view bytes, uint64_t next_height);
+
+// Optional: tells execution that the tx with this hash already passed check_tx on this node
+// (e.g. it sits in the mempool), so its Ed25519 signature need not be verified again. The hash
+// covers the signature, and check_tx verified it for this chain id, so skipping is safe.
+using tx_verified_fn = std::function<bool(std::string_view tx_hash)>;
 
 // A block executed inside the state's single write transaction, not yet committed.
 class block_execution {
@@ -129,7 +153,8 @@ public:
 
 private:
   friend result<std::unique_ptr<block_execution>> execute_block(state_db&, const block_context&,
-                                                                 const std::vector<std::string>&);
+                                                                 const std::vector<std::string>&,
+                                                                 const tx_verified_fn&);
   block_execution() = default;
   std::unique_ptr<state_write> write_;
   block_outcome outcome_;
@@ -138,8 +163,10 @@ private:
 // Errors (the block cannot be executed at all): store not initialized, height not head + 1,
 // storage failure or corruption. Bad txs are receipts, not errors.
 result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block_context& ctx,
-                                                       const std::vector<std::string>& txs);
-result<block_outcome> apply_block(state_db& db, const block_context& ctx, const std::vector<std::string>& txs);
+                                                       const std::vector<std::string>& txs,
+                                                       const tx_verified_fn& already_verified = {});
+result<block_outcome> apply_block(state_db& db, const block_context& ctx, const std::vector<std::string>& txs,
+                                  const tx_verified_fn& already_verified = {});
 
 // Issue #6 hook: sets a registered node's storage power (work reports) inside a block's write;
 // the owner's total ('W') follows. Takes effect at the next election.
