@@ -4,10 +4,13 @@
 # nodes), each node bootstrapping to the nodes started before it.
 #
 # usage:
-#   cluster.sh start N DIR [--chain] [-- extra mantled options]   (e.g. -- --trusted-peers '*' for
-#       nodes that serve each other without credit limits)
+#   cluster.sh start N DIR [--chain] [--validators] [-- extra mantled options]   (e.g. -- --trusted-peers '*'
+#       for nodes that serve each other without credit limits)
 #       --chain: node i bootstraps only to node i-1 (the others are found by peer exchange);
 #       default: node i bootstraps to every node before it.
+#       --validators: one chain whose genesis (DIR/genesis.json, 1 s blocks) has every node as a
+#       validator, each owned by its keystore account "default" (funded with 1000000 tokens);
+#       without it each node runs its own single-validator dev chain.
 #   cluster.sh status DIR            the table of nodes (also printed by start)
 #   cluster.sh kill DIR I            SIGKILL node I (crash drill)
 #   cluster.sh restart DIR I         start node I again with the same data dir, ports and options
@@ -67,12 +70,27 @@ table() {
   { echo "# index rpc-api gateway peer pid"; cat "$dir/nodes"; } | column -t
 }
 
+# Keys for every node (its data dir as mantled will use it) and one genesis naming them all.
+make_genesis() {
+  local n=$1 dir=$2 specs=()
+  for i in $(seq 0 $((n - 1))); do
+    local line node owner
+    line=$("$bin/mantle" chain keygen "$dir/node$i/data" 2> /dev/null) || die "keygen for node $i failed"
+    node=$(sed -n 's/.*node_key=\([0-9a-f]*\).*/\1/p' <<< "$line")
+    owner=$(sed -n 's/.*owner=\([0-9a-f]*\).*/\1/p' <<< "$line")
+    specs+=(--validator "$node:$owner" --account "$owner:1000000")
+  done
+  "$bin/mantle" chain genesis --chain-id mantle-cluster --block-time 1s --slot-blocks 10 --era-blocks 60 \
+    --unbonding-blocks 120 "${specs[@]}" > "$dir/genesis.json" || die "genesis failed"
+}
+
 cmd_start() {
   local n=${1:?N} dir=${2:?DIR}; shift 2
-  local chain=0 extra=()
+  local chain=0 validators=0 extra=()
   while [ $# -gt 0 ]; do
     case $1 in
       --chain) chain=1; shift ;;
+      --validators) validators=1; shift ;;
       --) shift; extra=("$@"); break ;;
       *) die "unknown option $1" ;;
     esac
@@ -83,6 +101,7 @@ cmd_start() {
   dir=$(cd "$dir" && pwd)
   ls -d "$dir"/node[0-9]* > /dev/null 2>&1 && die "$dir already holds a cluster (stop it and remove the directory first)"
   [ -f "$dir/network/ca.crt" ] || "$bin/mantle" tls init-network "$dir/network" > /dev/null
+  if [ $validators = 1 ]; then make_genesis "$n" "$dir"; fi
   local addrs=()
   for i in $(seq 0 $((n - 1))); do
     local nd=$dir/node$i rpc gw peer
@@ -97,6 +116,7 @@ cmd_start() {
         if [ $chain = 1 ]; then printf '%s\n' --bootstrap "${addrs[-1]}"
         else for a in "${addrs[@]}"; do printf '%s\n' --bootstrap "$a"; done; fi
       fi
+      if [ $validators = 1 ]; then printf '%s\n' --genesis "$dir/genesis.json"; fi
       [ ${#extra[@]} -gt 0 ] && printf '%s\n' "${extra[@]}"
     } > "$nd/args"
     launch "$dir" "$i"
@@ -144,5 +164,5 @@ case ${1:-} in
   kill) shift; cmd_kill "$@" ;;
   restart) shift; cmd_restart "$@" ;;
   stop) shift; cmd_stop "$@" ;;
-  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

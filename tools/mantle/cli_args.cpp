@@ -46,6 +46,48 @@ const std::vector<command_spec>& commands() {
       {"tls issue", "<ca-dir> <out-dir>", "Issue a node certificate from the CA in CA-DIR into OUT-DIR (node.crt, node.key, ca.crt); "
                                          "start the node with --peer-tls-ca OUT/ca.crt --peer-tls-cert OUT/node.crt --peer-tls-key OUT/node.key.", 2, 2, {}},
       {"credit", "[<peer>]", "Show the credit ledger: bytes sent to and received from each peer, debt ratio, trust.", 0, 1, {}},
+      // The chain (issue #5). Amounts: tokens with up to 9 decimals (12.5) or base units (1500u).
+      {"account new", "<name>", "Create a keystore account on the node and print its key.", 1, 1, {}},
+      {"account list", "", "List the node's keystore accounts (names and keys).", 0, 0, {{"json", 0, true, "print the node's JSON"}}},
+      {"account show", "[<name|key>]", "Show an account's balance, stake, nonce (default: the node's first account).", 0, 1,
+       {{"json", 0, true, "print the node's JSON (amounts in base units)"}}},
+      {"account transfer", "", "Send tokens from a keystore account to a key or account name.", 0, 0,
+       {{"to", 0, false, "recipient: a key (64 hex digits) or a keystore account name"},
+        {"amount", 0, false, "tokens (12.5) or base units (1500u)"},
+        {"from", 0, false, "keystore account that pays (default: the first one)"},
+        {"wait", 0, true, "wait until the transaction is in a block"}}},
+      {"stake bond", "<amount>", "Move tokens from the balance to bonded stake.", 1, 1,
+       {{"account", 0, false, "keystore account (default: the first one)"}, {"wait", 0, true, "wait until the transaction is in a block"}}},
+      {"stake unbond", "<amount>", "Start unbonding free bonded stake (withdrawable after the unbonding period).", 1, 1,
+       {{"account", 0, false, "keystore account (default: the first one)"}, {"wait", 0, true, "wait until the transaction is in a block"}}},
+      {"stake withdraw", "", "Move released unbonding chunks back to the balance.", 0, 0,
+       {{"account", 0, false, "keystore account (default: the first one)"}, {"wait", 0, true, "wait until the transaction is in a block"}}},
+      {"stake validate", "", "Become a validator candidate with this node (registers the node to the account first when needed).", 0, 0,
+       {{"commission", 0, false, "commission on rewards: percent (10, 2.5%) or ppm (50000ppm); default 0"},
+        {"account", 0, false, "keystore account (default: the first one)"}, {"wait", 0, true, "wait until the transaction is in a block"}}},
+      {"stake chill", "", "Stop being a validator candidate.", 0, 0,
+       {{"account", 0, false, "keystore account (default: the first one)"}, {"wait", 0, true, "wait until the transaction is in a block"}}},
+      {"stake guarantee", "<target> <amount>", "Guarantee (nominate) a candidate, by owner key or account name, with bonded stake.", 2, 2,
+       {{"account", 0, false, "keystore account (default: the first one)"}, {"wait", 0, true, "wait until the transaction is in a block"}}},
+      {"stake unguarantee", "<target>", "Withdraw the whole guarantee of a candidate back to free bonded stake.", 1, 1,
+       {{"account", 0, false, "keystore account (default: the first one)"}, {"wait", 0, true, "wait until the transaction is in a block"}}},
+      {"chain head", "", "Show the chain head (height, block id, time, consensus step).", 0, 0, {{"json", 0, true, "print the node's JSON"}}},
+      {"chain block", "<height>", "Show a block and its transactions.", 1, 1, {{"json", 0, true, "print the node's JSON"}}},
+      {"chain tx", "<hash>", "Show a transaction: pending or its block, result, arguments.", 1, 1, {{"json", 0, true, "print the node's JSON"}}},
+      {"chain validators", "", "List the validators and the candidates with their stake.", 0, 0, {{"json", 0, true, "print the node's JSON"}}},
+      {"chain era", "", "Show the current era, its rewards and the chain parameters.", 0, 0, {{"json", 0, true, "print the node's JSON"}}},
+      {"chain keygen", "<data-dir>", "Create a node's identity key and keystore account 'default' in DATA-DIR (local, no node needed) "
+                                     "and print node_key=, owner= and peer_id=.", 1, 1, {}},
+      {"chain genesis", "", "Print a genesis JSON for a new network (local, no node needed); start each node with --genesis FILE.", 0, 0,
+       {{"chain-id", 0, false, "chain id (required)"},
+        {"validator", 0, false, "NODE_KEY:OWNER_KEY[:BOND] (hex keys from `chain keygen`; bond default 10000 tokens); repeatable"},
+        {"account", 0, false, "KEY:AMOUNT initial balance; repeatable"},
+        {"block-time", 0, false, "target block time (default 6s)"},
+        {"era-blocks", 0, false, "blocks per era (default 3600)"},
+        {"slot-blocks", 0, false, "blocks per work-report slot (default 600)"},
+        {"unbonding-blocks", 0, false, "blocks before unbonded stake can be withdrawn (default 100800)"},
+        {"validator-count", 0, false, "validator seats elected per era (default 21)"},
+        {"genesis-time-ms", 0, false, "genesis time, ms since the epoch (default: now)"}}},
   };
   return all;
 }
@@ -60,6 +102,14 @@ std::optional<std::string> invocation::value(const std::string& name) const {
   auto it = options.find(name);
   if (it == options.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> invocation::values(const std::string& name) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : given)
+    if (k == name)
+      out.push_back(v);
+  return out;
 }
 
 namespace {
@@ -131,6 +181,10 @@ result<invocation> parse(const std::vector<std::string>& argv) {
       if (o.short_name == c) return &o;
     return nullptr;
   };
+  auto set = [&inv](const std::string& name, std::string v) {
+    inv.given.emplace_back(name, v);
+    inv.options[name] = std::move(v);
+  };
   bool only_args = false;
   for (; i < argv.size(); ++i) {
     const std::string& a = argv[i];
@@ -165,17 +219,17 @@ result<invocation> parse(const std::vector<std::string>& argv) {
       if (!o) return usage("unknown option --" + name + " for '" + best->path + "'");
       if (o->is_bool) {
         if (eq == std::string::npos) {
-          inv.options[o->name] = "true";
+          set(o->name, "true");
         } else {
           auto v = bool_value(name, body.substr(eq + 1));
           if (!v.ok()) return v.err();
-          inv.options[o->name] = v.value();
+          set(o->name, v.value());
         }
       } else if (eq != std::string::npos) {
-        inv.options[o->name] = body.substr(eq + 1);
+        set(o->name, body.substr(eq + 1));
       } else {
         if (i + 1 >= argv.size()) return usage("option --" + name + " needs a value");
-        inv.options[o->name] = argv[++i];
+        set(o->name, argv[++i]);
       }
       continue;
     }
@@ -184,14 +238,14 @@ result<invocation> parse(const std::vector<std::string>& argv) {
       const option_spec* o = find_short(a[k]);
       if (!o) return usage(std::string("unknown option -") + a[k] + " for '" + best->path + "'");
       if (o->is_bool) {
-        inv.options[o->name] = "true";
+        set(o->name, "true");
         continue;
       }
       if (k + 1 < a.size()) {
-        inv.options[o->name] = a.substr(k + 1);
+        set(o->name, a.substr(k + 1));
       } else {
         if (i + 1 >= argv.size()) return usage(std::string("option -") + a[k] + " needs a value");
-        inv.options[o->name] = argv[++i];
+        set(o->name, argv[++i]);
       }
       break;
     }

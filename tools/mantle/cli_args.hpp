@@ -31,11 +31,13 @@ struct invocation {
   std::string api = "127.0.0.1:5001";
   const command_spec* cmd = nullptr; // null with help = global help
   bool help = false;
-  std::map<std::string, std::string> options; // long name -> value ("true"/"false" for bools)
+  std::map<std::string, std::string> options; // long name -> value ("true"/"false" for bools); the last one given
+  std::vector<std::pair<std::string, std::string>> given; // every option in command-line order (repeatable ones)
   std::vector<std::string> args;
 
   bool flag(const std::string& name, bool fallback) const;
   std::optional<std::string> value(const std::string& name) const;
+  std::vector<std::string> values(const std::string& name) const; // each time it was given, in order
 };
 
 // Parses argv[1..]; a usage error comes back as errc::invalid_input.

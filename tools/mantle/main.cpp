@@ -13,11 +13,14 @@
 #include "net/ndjson.hpp"
 #include "net/peer_tls.hpp"
 #include "net/query_args.hpp"
+#include "tools/mantle/chain_commands.hpp"
 #include "tools/mantle/cli_args.hpp"
+#include "tools/mantle/rpc_session.hpp"
 #include "tools/mantle/credit_table.hpp"
 #include "tools/mantle/tar_extract.hpp"
 
 using namespace mantle;
+using cli::session;
 using nlohmann::json;
 
 namespace {
@@ -70,75 +73,6 @@ std::string base_name(std::string p) {
   return s == std::string::npos ? p : p.substr(s + 1);
 }
 
-struct session {
-  std::string api;
-  http_client c;
-  client_response head;
-
-  // Sends and reads the head; on a non-200 answer prints the node's message.
-  status start(const std::string& cmd, const query_args& q, multipart_body* body) {
-    auto st = c.connect(api);
-    if (!st.ok()) return st;
-    std::string target = "/api/v0/" + cmd + (q.items().empty() ? "" : "?" + q.encode());
-    if (body) {
-      st = c.send_streamed("POST", target, {{"Content-Type", body->content_type()}},
-                           [body](char* b, size_t n) { return body->read(b, n); });
-    } else {
-      st = c.send("POST", target, {});
-    }
-    if (!st.ok()) return st;
-    auto h = c.read_head();
-    if (!h.ok()) return h.err();
-    head = std::move(h.value());
-    if (head.status != 200) {
-      std::string text;
-      char buf[4096];
-      for (;;) {
-        auto n = c.read_body(buf, sizeof buf);
-        if (!n.ok() || n.value() == 0 || text.size() > 65536) break;
-        text.append(buf, n.value());
-      }
-      auto j = json::parse(text, nullptr, false);
-      if (j.is_object() && j.contains("Message") && j["Message"].is_string())
-        return error{errc::unavailable, j["Message"].get<std::string>()};
-      while (!text.empty() && text.back() == '\n') text.pop_back();
-      return error{errc::unavailable, text.empty() ? "HTTP status " + std::to_string(head.status) : text};
-    }
-    return status::success();
-  }
-  // Body pieces to fn; then the X-Stream-Error trailer, if any, becomes the error.
-  status pump(const std::function<status(std::string_view)>& fn) {
-    std::vector<char> buf(256 * 1024);
-    for (;;) {
-      auto n = c.read_body(buf.data(), buf.size());
-      if (!n.ok()) return n.err();
-      if (n.value() == 0) break;
-      auto s = fn(std::string_view(buf.data(), n.value()));
-      if (!s.ok()) return s;
-    }
-    std::string e = c.trailer("X-Stream-Error");
-    if (!e.empty()) return error{errc::unavailable, e};
-    return status::success();
-  }
-  status values(const std::function<status(const json&)>& fn) {
-    ndjson_reader r([&](const json& j) {
-      if (j.is_object() && j.value("Type", "") == "error" && j.contains("Message"))
-        return status(error{errc::unavailable, j["Message"].get<std::string>()});
-      return fn(j);
-    });
-    auto s = pump([&](std::string_view d) { return r.feed(d); });
-    if (!s.ok()) return s;
-    return r.finish();
-  }
-  result<json> single() {
-    std::string text;
-    auto s = pump([&](std::string_view d) { text.append(d); return status::success(); });
-    if (!s.ok()) return s.err();
-    auto j = json::parse(text, nullptr, false);
-    if (j.is_discarded()) return error{errc::invalid_input, "node sent invalid JSON"};
-    return j;
-  }
-};
 
 status to_stdout(session& s) {
   return s.pump([](std::string_view d) {
@@ -160,6 +94,8 @@ std::string human(uint64_t b) {
 
 int run(const cli::invocation& inv) {
   const std::string& cmd = inv.cmd->path;
+  if (cli::is_chain_command(cmd))
+    return cli::run_chain_command(inv);
   session s;
   s.api = inv.api;
   query_args q;
