@@ -56,8 +56,14 @@ std::string str(const json& j, const char* k) {
   return j[k].dump();
 }
 
+// A JSON number that is a whole non-negative value (the node's are parsed as unsigned; ones
+// written in code are signed).
+bool is_u64(const json& v) {
+  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
+}
+
 uint64_t u64(const json& j, const char* k) {
-  return j.contains(k) && j[k].is_number_unsigned() ? j[k].get<uint64_t>() : 0;
+  return j.contains(k) && is_u64(j[k]) ? j[k].get<uint64_t>() : 0;
 }
 
 std::string tokens(const json& j, const char* k) { return format_amount(u64(j, k)); }
@@ -65,14 +71,14 @@ std::string tokens(const json& j, const char* k) { return format_amount(u64(j, k
 // Typed labels for the arguments of known transaction types (actors/validator/tx.hpp).
 fields tx_args(const std::string& type, const json& args) {
   auto at = [&](size_t i) -> json { return args.is_array() && i < args.size() ? args[i] : json(); };
-  auto amount = [&](size_t i) { return at(i).is_number_unsigned() ? format_amount(at(i).get<uint64_t>()) : at(i).dump(); };
+  auto amount = [&](size_t i) { return is_u64(at(i)) ? format_amount(at(i).get<uint64_t>()) : at(i).dump(); };
   auto text = [&](size_t i) { return at(i).is_string() ? at(i).get<std::string>() : at(i).dump(); };
   if (type == "transfer")
     return {{"to", text(0)}, {"amount", amount(1)}};
   if (type == "bond" || type == "unbond")
     return {{"amount", amount(0)}};
   if (type == "validate")
-    return {{"commission", at(0).is_number_unsigned() ? format_commission(at(0).get<uint64_t>()) : at(0).dump()},
+    return {{"commission", is_u64(at(0)) ? format_commission(at(0).get<uint64_t>()) : at(0).dump()},
             {"node key", text(1)}};
   if (type == "guarantee")
     return {{"target", text(0)}, {"amount", amount(1)}};

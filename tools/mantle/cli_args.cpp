@@ -168,7 +168,15 @@ result<invocation> parse(const std::vector<std::string>& argv) {
       best_words = words;
     }
   }
-  if (!best) return usage("unknown command '" + argv[i] + "'");
+  if (!best) {
+    std::string subs;
+    for (auto& c : commands())
+      if (c.path.rfind(argv[i] + " ", 0) == 0)
+        subs += (subs.empty() ? "" : ", ") + c.path.substr(argv[i].size() + 1);
+    if (!subs.empty())
+      return usage("'" + argv[i] + "' needs a subcommand: " + subs);
+    return usage("unknown command '" + argv[i] + "'");
+  }
   inv.cmd = best;
   i += best_words;
   auto find_long = [&](const std::string& n) -> const option_spec* {
@@ -262,9 +270,12 @@ std::string global_help() {
   std::string h =
       "usage: mantle [--api host:port] <command> [options] [args]\n\n"
       "Talks to a node's Kubo-compatible RPC API (default 127.0.0.1:5001).\n\ncommands:\n";
+  size_t width = 0;
+  for (auto& c : commands())
+    width = std::max(width, c.path.size());
   for (auto& c : commands()) {
     std::string line = "  " + c.path;
-    line.resize(std::max<size_t>(line.size() + 1, 16), ' ');
+    line.resize(width + 4, ' ');
     h += line + c.help + "\n";
   }
   h += "\nmantle <command> --help shows a command's options.\n"
