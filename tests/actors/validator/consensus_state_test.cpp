@@ -504,6 +504,20 @@ TEST_CASE("a restarted node restores its votes and lock and cannot sign differen
   mine = votes_in(n.propose(2, 1, 1, b));
   REQUIRE(mine.size() == 1);
   CHECK(mine[0].block_id.empty());
+  // The locked block was logged with the precommit: at our turn (round 3) we re-propose it.
+  n.precommits({2, 3}, 1, 1, "");
+  n.cs->on_timeout(1, 1, round_step::precommit);
+  REQUIRE(n.cs->round() == 2);
+  REQUIRE(n.v.proposer_of(1, 3) == 0);
+  n.precommits({2, 3}, 1, 2, "");
+  acts = n.cs->on_timeout(1, 2, round_step::precommit);
+  CHECK(n.cs->round() == 3);
+  auto props = all_of<broadcast_proposal>(acts);
+  REQUIRE(props.size() == 1);
+  CHECK(props[0].p.round == 3);
+  CHECK(props[0].p.block_id == a.id);
+  CHECK(props[0].p.pol_round == 0);
+  CHECK(props[0].block_bytes == a.bytes);
 }
 
 TEST_CASE("an observer without a signer follows and decides", "[chain][consensus]") {
@@ -519,4 +533,22 @@ TEST_CASE("an observer without a signer follows and decides", "[chain][consensus
   for (size_t w : {1, 2, 3})
     acts = cs.on_vote(v.precommit(w, 1, 0, id));
   CHECK(count_of<decide>(acts) == 1);
+}
+
+TEST_CASE("one validator cannot open unbounded future rounds", "[chain][consensus]") {
+  node n;
+  n.cs->start_height(1, n.v.set);
+  for (uint32_t r = 10; r < 10 + n.cfg.max_rounds_ahead; ++r) {
+    n.prevotes({1}, 1, r, "");
+    CHECK(n.cs->last_ignored().empty());
+  }
+  n.prevotes({1}, 1, 100, "");
+  CHECK(n.cs->last_ignored().find("rounds ahead") != std::string::npos);
+  // Its precommit in a round it already opened is fine.
+  auto before = n.cs->last_ignored();
+  n.precommits({1}, 1, 10, "");
+  CHECK(n.cs->round() == 0);
+  // Another validator joining round 10 makes it > 1/3: the node moves there.
+  n.precommits({2}, 1, 10, "");
+  CHECK(n.cs->round() == 10);
 }
