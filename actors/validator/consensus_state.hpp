@@ -131,7 +131,7 @@ public:
   // Catch-up within the current height: a peer's certificate for this height with the block's
   // bytes (e.g. when this node missed the precommits and the others moved on). Verified with
   // verify_commit against this height's set, the block checked like a proposed one; then the
-  // height is decided through the usual rule.
+  // height is decided with that certificate.
   consensus_actions on_commit(const commit_cert& cert, std::string block_bytes);
 
   uint64_t height() const { return height_; }
