@@ -214,10 +214,14 @@ consensus_actions consensus_state::on_commit(const commit_cert& cert, std::strin
     ignore("certified block rejected by the host: " + ignored_);
     return {};
   }
+  // Count the signatures (they may reveal equivocation), but decide on the certificate itself:
+  // if we counted a conflicting vote of one of its signers first, our tally may stay short of
+  // 2/3 although the certificate proves the decision.
   for (const auto& s : cert.sigs)
     add_vote(vote{vote_type::precommit, cert.height, cert.round, cert.block_id, s.validator, s.signature},
              find_validator(set_, s.validator)->power);
-  evaluate();
+  decided_ = true;
+  out_.push_back(decide{height_, known_block(cert.block_id)->bytes, cert});
   return std::move(out_);
 }
 

@@ -44,6 +44,7 @@ struct sim_node {
   std::unique_ptr<consensus_state> cs;
   consensus_host host;
   bool silent = false;
+  bool equivocates = false; // signs a second, conflicting version of each vote for half its peers
   std::map<uint64_t, std::string> decided;                   // height -> block id
   std::map<uint64_t, std::pair<commit_cert, std::string>> commits; // height -> (cert, block)
   std::vector<message> sent;                                 // own messages at the current height
@@ -101,6 +102,8 @@ public:
       n.cs = std::make_unique<consensus_state>(cfg_, host, n.signer.get());
     }
   }
+
+  void make_equivocator(size_t i) { nodes_[i].equivocates = true; }
 
   // Node i crashes at `time` and comes back at once: a new signer over its WAL, a new state
   // machine, its decided blocks kept (they are in its chain store).
@@ -184,7 +187,7 @@ public:
 private:
   bool all_done() const {
     for (const auto& n : nodes_)
-      if (!n.silent && n.decided.size() < target_)
+      if (!n.silent && !n.equivocates && n.decided.size() < target_)
         return false;
     return true;
   }
@@ -195,12 +198,22 @@ private:
   }
 
   void send(size_t from, const message& m) {
+    message twin;
+    if (nodes_[from].equivocates && m.kind == message::vote_msg) {
+      // Bypasses its signer on purpose: the test's Byzantine validator.
+      twin = m;
+      twin.v.block_id = m.v.block_id.empty() ? hash("evil " + std::to_string(m.v.round)) : std::string();
+      twin.v.signature = ids_[from].sign(sign_bytes(cfg_.chain_id, twin.v));
+    }
     for (size_t to = 0; to < 4; ++to) {
       if (to == from || nodes_[to].silent)
         continue;
       if (rng_() % 100 < drop_percent_)
         continue;
-      push(event{now_ + 1 + rng_() % 40, 0, event::deliver, to, m});
+      bool use_twin = nodes_[from].equivocates && m.kind == message::vote_msg && to % 2 == 1;
+      push(event{now_ + 1 + rng_() % 40, 0, event::deliver, to, use_twin ? twin : m});
+      if (use_twin && rng_() % 2 == 0) // and sometimes both versions
+        push(event{now_ + 1 + rng_() % 40, 0, event::deliver, to, m});
     }
   }
 
@@ -304,6 +317,23 @@ TEST_CASE("validators restarting mid-height rejoin from their WAL without double
     CHECK(sim.evidence() == 0);
     for (const auto& n : sim.nodes())
       CHECK(n.decided.size() == heights);
+  }
+}
+
+TEST_CASE("a validator that signs conflicting votes is reported and cannot split the others", "[chain][consensus][sim]") {
+  const uint64_t heights = 5;
+  for (uint32_t seed : {11u, 12u}) {
+    for (size_t byzantine : {0u, 3u}) {
+      INFO("seed " << seed << ", byzantine " << byzantine);
+      simulation sim(seed, 5, {}, heights);
+      sim.make_equivocator(byzantine);
+      sim.run(600000);
+      CHECK(sim.agree());
+      CHECK(sim.evidence() > 0);
+      for (size_t i = 0; i < 4; ++i)
+        if (i != byzantine)
+          CHECK(sim.nodes()[i].decided.size() == heights);
+    }
   }
 }
 
