@@ -52,13 +52,15 @@ typename Inspector::result_type inspect(Inspector& f, chain_txs& x) {
   return f(caf::meta::type_name("mantle::chain_txs"), x.txs);
 }
 
+// A peer's head. Peers on another chain (another chain id) are dropped from the gossip.
 struct chain_status {
   uint64_t height = 0; // the sender's head
   std::string id;
+  std::string chain_id;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chain_status& x) {
-  return f(caf::meta::type_name("mantle::chain_status"), x.height, x.id);
+  return f(caf::meta::type_name("mantle::chain_status"), x.height, x.id, x.chain_id);
 }
 
 struct chain_block_batch {

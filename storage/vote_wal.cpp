@@ -62,12 +62,13 @@ result<wal_entry> decode_payload(std::string_view bytes) {
     return oh.err();
   const auto& o = oh->get();
   auto bad = [](const char* why) { return make_error(errc::corrupt, std::string("vote log record: ") + why); };
-  if (o.type != msgpack::type::ARRAY || o.via.array.size != 5)
-    return bad("not a 5-field array");
+  if (o.type != msgpack::type::ARRAY || o.via.array.size != 6)
+    return bad("not a 6-field array");
   const auto* f = o.via.array.ptr;
   if (f[0].type != msgpack::type::POSITIVE_INTEGER || f[0].via.u64 > 255 ||
       f[1].type != msgpack::type::POSITIVE_INTEGER || f[2].type != msgpack::type::POSITIVE_INTEGER ||
-      f[2].via.u64 > UINT32_MAX || f[3].type != msgpack::type::BIN || f[4].type != msgpack::type::BIN)
+      f[2].via.u64 > UINT32_MAX || f[3].type != msgpack::type::BIN || f[4].type != msgpack::type::BIN ||
+      f[5].type != msgpack::type::BIN)
     return bad("field of the wrong type");
   wal_entry e;
   e.kind = static_cast<uint8_t>(f[0].via.u64);
@@ -75,6 +76,7 @@ result<wal_entry> decode_payload(std::string_view bytes) {
   e.round = static_cast<uint32_t>(f[2].via.u64);
   e.content.assign(f[3].via.bin.ptr, f[3].via.bin.size);
   e.message.assign(f[4].via.bin.ptr, f[4].via.bin.size);
+  e.attachment.assign(f[5].via.bin.ptr, f[5].via.bin.size);
   return e;
 }
 
@@ -96,7 +98,7 @@ status sync_dir(const std::string& path) {
 std::string encode_wal_record(const wal_entry& e) {
   msgpack::sbuffer buf;
   msgpack::packer<msgpack::sbuffer> pk(buf);
-  pk.pack_array(5);
+  pk.pack_array(6);
   pk.pack_uint8(e.kind);
   pk.pack_uint64(e.height);
   pk.pack_uint32(e.round);
@@ -104,6 +106,8 @@ std::string encode_wal_record(const wal_entry& e) {
   pk.pack_bin_body(e.content.data(), static_cast<uint32_t>(e.content.size()));
   pk.pack_bin(static_cast<uint32_t>(e.message.size()));
   pk.pack_bin_body(e.message.data(), static_cast<uint32_t>(e.message.size()));
+  pk.pack_bin(static_cast<uint32_t>(e.attachment.size()));
+  pk.pack_bin_body(e.attachment.data(), static_cast<uint32_t>(e.attachment.size()));
   std::string payload(buf.data(), buf.size());
   std::string rec(magic, 4);
   put_u32(rec, static_cast<uint32_t>(payload.size()));

@@ -3,11 +3,12 @@
 //
 // The log knows nothing of the chain's types: an entry is a key (height, round, kind) with
 // `content` (what a repeat signature must match, e.g. the block id) and `message` (the signed,
-// encoded vote or proposal). actors/validator/vote_signer gives the entries their meaning.
+// encoded vote or proposal), plus an optional attachment. actors/validator/vote_signer gives the
+// entries their meaning.
 //
 // File format: a sequence of records, each
 //   magic "MWAL" | u32 LE payload length | u32 CRC32(payload) | u32 CRC32(the 12 bytes before)
-//   | payload = msgpack [kind, height, round, content(bin), message(bin)]
+//   | payload = msgpack [kind, height, round, content(bin), message(bin), attachment(bin)]
 // append() writes a record and fsyncs (unless opened non-durable for tests) before it returns,
 // so a caller that releases a signature only after append() succeeded can never lose it.
 // open() replays the file. A record cut short at the end of the file (a crash in the middle
@@ -34,14 +35,17 @@ struct wal_entry {
   uint32_t round = 0;
   std::string content;
   std::string message;
+  std::string attachment; // optional data kept with the entry (the signer: the block locked on)
   bool operator==(const wal_entry& o) const {
-    return kind == o.kind && height == o.height && round == o.round && content == o.content && message == o.message;
+    return kind == o.kind && height == o.height && round == o.round && content == o.content &&
+           message == o.message && attachment == o.attachment;
   }
 };
 
 class vote_wal {
 public:
-  static constexpr size_t max_record_bytes = 1 << 20;
+  // Room for an attached block (chain::decode_limits allows 16 MiB).
+  static constexpr size_t max_record_bytes = 20 << 20;
 
   // Opens (creating if missing) the log at `path` and loads every record.
   static result<std::unique_ptr<vote_wal>> open(const std::string& path, bool durable = true);

@@ -325,6 +325,30 @@ void chain_node::convert(consensus_actions&& acts, node_outputs& out) {
         fatal_ = s.err().describe();
     }
   }
+  if (cfg_.byzantine)
+    equivocate(out);
+}
+
+void chain_node::equivocate(node_outputs& out) {
+  size_t n = out.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (auto* v = std::get_if<out_vote>(&out[i])) {
+      vote evil = v->v;
+      evil.block_id = hash("equivocation " + std::to_string(evil.height) + "/" + std::to_string(evil.round) +
+                           "/" + evil.block_id);
+      evil.signature = cfg_.key->sign(sign_bytes(cfg_.gen.chain_id, evil));
+      out.push_back(out_vote{std::move(evil)});
+    } else if (auto* p = std::get_if<out_proposal>(&out[i])) {
+      auto b = decode_block(p->block_bytes);
+      if (!b)
+        continue;
+      b->header.time_ms += 1; // another block for the same height and round
+      proposal evil = p->p;
+      evil.block_id = block_id(b->header);
+      evil.signature = cfg_.key->sign(sign_bytes(cfg_.gen.chain_id, evil));
+      out.push_back(out_proposal{std::move(evil), encode(*b)});
+    }
+  }
 }
 
 status chain_node::commit(const block& b, std::string_view bytes, const commit_cert& cert, bool caught_up,
@@ -334,7 +358,11 @@ status chain_node::commit(const block& b, std::string_view bytes, const commit_c
   for (const auto& e : b.evidence_list)
     if (std::find(ctx.offenders.begin(), ctx.offenders.end(), e.a.validator) == ctx.offenders.end())
       ctx.offenders.push_back(e.a.validator);
-  auto exec = execute_block(*state_, ctx, b.txs);
+  // Txs from our mempool had their signatures checked on the way in (the hash covers the
+  // signature), so only strangers' txs are verified again.
+  auto exec = execute_block(*state_, ctx, b.txs, [this](std::string_view hash) {
+    return pool_.contains(std::string(hash));
+  });
   if (!exec)
     return with_context(exec.err(), "executing block " + std::to_string(h));
   const auto& outcome = (*exec)->outcome();

@@ -54,6 +54,10 @@ struct chain_node_config {
   mempool_limits pool;
   // Consensus timeouts; zero means derived from the genesis block time.
   uint64_t propose_timeout_ms = 0;
+  // Test drills only (mantled allows it with --fault-injection 1): besides each honest vote,
+  // sign and send a conflicting one, and besides each proposal a second, different block,
+  // bypassing the vote log. Honest nodes must turn this into evidence and slash it.
+  bool byzantine = false;
 };
 
 struct out_proposal {
@@ -151,6 +155,7 @@ private:
   std::string make_block(uint64_t height, uint32_t round);
   status validate_block(std::string_view bytes, const block& b);
   void convert(consensus_actions&& acts, node_outputs& out);
+  void equivocate(node_outputs& out);
   status commit(const block& b, std::string_view bytes, const commit_cert& cert, bool caught_up, node_outputs& out);
   uint64_t account_nonce(std::string_view sender) const;
 

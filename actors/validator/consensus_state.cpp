@@ -97,20 +97,23 @@ void consensus_state::restore_own_votes() {
     last_round = std::max(last_round, p.round);
   for (const auto& v : own)
     last_round = std::max(last_round, v.round);
-  if (own.empty() && last_round == 0) {
-    start_round(0);
-    evaluate();
-    return;
+  // The lock first (with its block, logged beside the precommit): if we are the proposer of
+  // the round we re-enter, the proposal must see it.
+  for (const auto& v : own)
+    if (v.type == vote_type::precommit && !v.block_id.empty() && static_cast<int32_t>(v.round) > locked_round_) {
+      locked_round_ = valid_round_ = static_cast<int32_t>(v.round);
+      locked_id_ = valid_id_ = v.block_id;
+    }
+  if (locked_round_ >= 0) {
+    auto bytes = signer_->logged_block(height_, static_cast<uint32_t>(locked_round_), vote_type::precommit);
+    if (!bytes.empty())
+      check_block(locked_id_, std::move(bytes));
   }
   start_round(last_round);
   round_step restored = round_step::propose;
   for (const auto& v : own) {
     add_vote(v, self->power);
     out_.push_back(broadcast_vote{v});
-    if (v.type == vote_type::precommit && !v.block_id.empty() && static_cast<int32_t>(v.round) > locked_round_) {
-      locked_round_ = valid_round_ = static_cast<int32_t>(v.round);
-      locked_id_ = valid_id_ = v.block_id;
-    }
     if (v.round == last_round)
       restored = std::max(restored, v.type == vote_type::prevote ? round_step::prevote : round_step::precommit);
   }
@@ -127,6 +130,7 @@ void consensus_state::restore_own_votes() {
 
 consensus_actions consensus_state::on_vote(const vote& v) {
   out_.clear();
+  ignored_.clear();
   if (v.height > height_) {
     buffer_future(&v, nullptr, {});
     return std::move(out_);
@@ -157,6 +161,7 @@ consensus_actions consensus_state::on_vote(const vote& v) {
 
 consensus_actions consensus_state::on_proposal(const proposal& p, std::string block_bytes) {
   out_.clear();
+  ignored_.clear();
   if (p.height > height_) {
     buffer_future(nullptr, &p, std::move(block_bytes));
     return std::move(out_);
@@ -193,6 +198,7 @@ consensus_actions consensus_state::on_proposal(const proposal& p, std::string bl
 
 consensus_actions consensus_state::on_commit(const commit_cert& cert, std::string block_bytes) {
   out_.clear();
+  ignored_.clear();
   if (cert.height != height_ || decided_) {
     ignore("certificate for height " + std::to_string(cert.height) + " while at " + std::to_string(height_) +
            (decided_ ? " (decided)" : ""));
@@ -208,15 +214,20 @@ consensus_actions consensus_state::on_commit(const commit_cert& cert, std::strin
     ignore("certified block rejected by the host: " + ignored_);
     return {};
   }
+  // Count the signatures (they may reveal equivocation), but decide on the certificate itself:
+  // if we counted a conflicting vote of one of its signers first, our tally may stay short of
+  // 2/3 although the certificate proves the decision.
   for (const auto& s : cert.sigs)
     add_vote(vote{vote_type::precommit, cert.height, cert.round, cert.block_id, s.validator, s.signature},
              find_validator(set_, s.validator)->power);
-  evaluate();
+  decided_ = true;
+  out_.push_back(decide{height_, known_block(cert.block_id)->bytes, cert});
   return std::move(out_);
 }
 
 consensus_actions consensus_state::on_timeout(uint64_t height, uint32_t round, round_step step) {
   out_.clear();
+  ignored_.clear();
   if (height != height_ || round != round_ || decided_)
     return {};
   switch (step) {
@@ -429,7 +440,12 @@ void consensus_state::cast(vote_type t, const std::string& block_id) {
   const auto* self = find_validator(set_, me_);
   if (!self)
     return;
-  auto v = signer_->sign_vote(vote{t, height_, round_, block_id, {}, {}});
+  // A precommit for a block is a lock: log the block with it so a restart can re-propose it.
+  std::string_view bytes;
+  if (t == vote_type::precommit && !block_id.empty())
+    if (const auto* b = known_block(block_id))
+      bytes = b->bytes;
+  auto v = signer_->sign_vote(vote{t, height_, round_, block_id, {}, {}}, bytes);
   if (!v) {
     ignored_ = std::string("not voting: ") + v.err().message;
     return;
@@ -518,6 +534,19 @@ void consensus_state::evaluate() {
       cast(vote_type::precommit, "");
       step_ = round_step::precommit;
       changed = true;
+    }
+    // Valid value from any round (the paper only looks at the current one): a block we hold with
+    // >2/3 prevotes in a round later than our valid round. Only what we propose depends on it,
+    // and receivers check the proof-of-lock, so this is safe; it lets a proposer re-propose a
+    // block others are locked on after it missed that round live (e.g. after a restart).
+    for (auto it = rounds_.rbegin(); it != rounds_.rend() && static_cast<int32_t>(it->first) > valid_round_; ++it) {
+      auto maj = it->second.prevotes.two_thirds_majority();
+      const auto* b = maj && !maj->empty() ? known_block(*maj) : nullptr;
+      if (b && b->valid) {
+        valid_round_ = static_cast<int32_t>(it->first);
+        valid_id_ = *maj;
+        break;
+      }
     }
     // Line 47.
     if (!rs.precommit_timeout_set && rs.precommits.two_thirds_any()) {

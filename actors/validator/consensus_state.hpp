@@ -43,12 +43,18 @@
 //   it. Timeouts: base + delta * round for each step.
 // Inputs that are ignored (bad signature, not a validator, wrong proposer, old height, block
 // that does not match its id, too many rounds ahead, buffer full) change nothing; last_ignored()
-// says why, for logs and peer scoring. Duplicates are ignored; conflicting votes are counted
-// once (the first) and reported as evidence once per (validator, round, type).
+// says why, for logs and peer scoring. Duplicates are ignored; conflicting votes are reported
+// as evidence once per (validator, round, type); an equivocator counts once towards "more than
+// 2/3 voted" and for each block id it signed (see vote_set.hpp for why that is safe and needed).
 // Messages for the next `future_heights` heights are buffered (bounded) after a signature
 // check and replayed by start_height.
 // Restart: start_height restores this node's own votes for the height from the signer's WAL
-// (re-broadcasting them), with its lock (its last non-nil precommit), round and step.
+// (re-broadcasting them), with its lock (its last non-nil precommit, whose block is logged with
+// it), round and step. The host should call signer.prune_below(h) after committing h.
+// The valid value is taken from any round with >2/3 prevotes for a block we hold (the paper
+// only looks at the current round): safe, and needed after restarts for liveness.
+// A host gossip layer should re-send this height's messages from time to time (and offer its
+// last certificate to laggards through on_commit): the state machine itself never re-sends.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -131,7 +137,7 @@ public:
   // Catch-up within the current height: a peer's certificate for this height with the block's
   // bytes (e.g. when this node missed the precommits and the others moved on). Verified with
   // verify_commit against this height's set, the block checked like a proposed one; then the
-  // height is decided through the usual rule.
+  // height is decided with that certificate.
   consensus_actions on_commit(const commit_cert& cert, std::string block_bytes);
 
   uint64_t height() const { return height_; }

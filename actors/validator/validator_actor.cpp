@@ -132,7 +132,7 @@ void act(actor_t* self, node_outputs outs) {
     } else if (auto* nh = std::get_if<out_next_height>(&o)) {
       self->delayed_send(self, std::chrono::milliseconds(nh->delay_ms), ch_next_atom::value, nh->height);
     } else if (auto* s = std::get_if<out_status>(&o)) {
-      broadcast(self, chain_status{s->height, s->id});
+      broadcast(self, chain_status{s->height, s->id, st.node->chain_id()});
     } else if (auto* r = std::get_if<out_request_blocks>(&o)) {
       request_blocks(self, r->from);
     } else if (auto* c = std::get_if<out_committed>(&o)) {
@@ -231,6 +231,8 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
                                st.keys->path());
     }
     gen = dev_genesis(cfg.identity->public_key(), st.keys->accounts().front().key.public_key(), 0);
+    // Every dev node has its own chain: peers on other dev chains must not mistake it for theirs.
+    gen.chain_id += "-" + to_hex(cfg.identity->public_key()).substr(0, 8);
   } else {
     auto g = load_genesis(cfg.genesis_path);
     if (!g)
@@ -242,6 +244,9 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
   nc.gen = std::move(gen);
   nc.key = cfg.identity;
   nc.durable = cfg.durable;
+  nc.byzantine = cfg.byzantine;
+  if (cfg.byzantine)
+    log::warning(component, "BYZANTINE DRILL: this validator double-signs; the others must slash it");
   nc.now_ms = wall_ms;
   auto node = chain_node::open(std::move(nc));
   if (!node)
@@ -273,7 +278,7 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
               st.by_addr.erase(old->second.validator.address());
             st.peers[id] = peer_link{v, 0};
             st.by_addr[v.address()] = id;
-            self->send(v, chain_status{st.node->head().height, st.node->head().id});
+            self->send(v, chain_status{st.node->head().height, st.node->head().id, st.node->chain_id()});
           },
           [=](caf::error& e) {
             log::debug(component, "peer " + id + " offers no validator: " + self->system().render(e));
@@ -320,7 +325,15 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
       auto from = sender_peer(self);
       if (from.empty())
         return;
-      auto& p = self->state.peers[from];
+      auto& st = self->state;
+      if (s.chain_id != st.node->chain_id()) {
+        log::debug(component, "peer " + from + " is on chain '" + s.chain_id + "', not ours: no chain gossip with it");
+        auto it = st.peers.find(from);
+        st.by_addr.erase(it->second.validator.address());
+        st.peers.erase(it);
+        return;
+      }
+      auto& p = st.peers[from];
       p.height = std::max(p.height, s.height);
       act(self, self->state.node->on_peer_status(s.height));
     },

@@ -21,6 +21,7 @@ struct validator_actor_config {
   std::string genesis_path;  // empty: a dev chain with this node as its only validator
   const node_identity* identity = nullptr; // consensus key; outlives the actor
   bool durable = true;
+  bool byzantine = false; // test drill: double-sign (chain_node_config::byzantine)
 };
 
 caf::actor spawn_validator_actor(caf::actor_system& sys, validator_actor_config cfg);

@@ -3,18 +3,23 @@
 namespace mantle::chain {
 
 vote_set::added vote_set::add(const vote& v, uint64_t power, const vote** first) {
-  auto it = votes_.find(v.validator);
-  if (it != votes_.end()) {
-    if (it->second.block_id == v.block_id)
+  auto& mine = votes_[v.validator];
+  for (const auto& o : mine)
+    if (o.block_id == v.block_id)
       return added::duplicate;
-    if (first)
-      *first = &it->second;
-    return added::conflicting;
+  if (mine.empty()) {
+    mine.push_back(v);
+    by_block_[v.block_id] += power;
+    voted_ += power;
+    return added::counted;
   }
-  votes_.emplace(v.validator, v);
-  by_block_[v.block_id] += power;
-  voted_ += power;
-  return added::counted;
+  if (mine.size() < max_votes_per_validator) {
+    mine.push_back(v);
+    by_block_[v.block_id] += power;
+  }
+  if (first)
+    *first = &mine.front();
+  return added::conflicting;
 }
 
 uint64_t vote_set::power_for(const std::string& block_id) const {
@@ -31,7 +36,7 @@ std::optional<std::string> vote_set::two_thirds_majority() const {
 
 const vote* vote_set::vote_of(const std::string& validator) const {
   auto it = votes_.find(validator);
-  return it == votes_.end() ? nullptr : &it->second;
+  return it == votes_.end() || it->second.empty() ? nullptr : &it->second.front();
 }
 
 commit_cert vote_set::make_cert(const std::string& block_id) const {
@@ -39,9 +44,10 @@ commit_cert vote_set::make_cert(const std::string& block_id) const {
   c.height = height_;
   c.round = round_;
   c.block_id = block_id;
-  for (const auto& [key, v] : votes_) // std::map: sorted by key
-    if (v.block_id == block_id)
-      c.sigs.push_back({key, v.signature});
+  for (const auto& [key, vs] : votes_) // std::map: sorted by key
+    for (const auto& v : vs)
+      if (v.block_id == block_id)
+        c.sigs.push_back({key, v.signature});
   return c;
 }
 

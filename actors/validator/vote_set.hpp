@@ -1,12 +1,19 @@
-// The votes of one (height, round, type): at most one per validator, with the power behind each
-// block id (the empty id is nil). A second, different vote from the same validator is not
-// counted; add() hands back the vote it conflicts with so the caller can make evidence.
-// Signatures and membership are the caller's business (consensus_state checks both first).
+// The votes of one (height, round, type) with the power behind each block id (the empty id is
+// nil). A validator's power counts at most once per block id and once in power_voted(). A
+// second, different vote from the same validator is reported as conflicting (add() hands back
+// its first vote so the caller can make evidence) and still counted for its own block id, up
+// to max_votes_per_validator distinct ids: a Byzantine validator did sign both, so it rightly
+// belongs to a quorum for either, and this way every node can see a quorum that exists even if
+// it heard the other version first (otherwise one equivocator can stall the honest nodes:
+// some see a proof-of-lock that others can never see). Quorum intersection still holds, since
+// every counted vote is a real signature. Signatures and membership are the caller's business
+// (consensus_state checks both first).
 #pragma once
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actors/validator/chain_types.hpp"
 
@@ -15,13 +22,14 @@ namespace mantle::chain {
 class vote_set {
 public:
   enum class added { counted, duplicate, conflicting };
+  static constexpr size_t max_votes_per_validator = 3;
 
   vote_set() = default;
   vote_set(uint64_t height, uint32_t round, vote_type type, uint64_t total_power)
     : height_(height), round_(round), type_(type), total_(total_power) {}
 
   // `power` is the voter's voting power. On `conflicting`, *first (when given) points to the
-  // vote already counted for that validator.
+  // validator's first vote.
   added add(const vote& v, uint64_t power, const vote** first = nullptr);
 
   uint64_t power_for(const std::string& block_id) const;
@@ -30,8 +38,8 @@ public:
   std::optional<std::string> two_thirds_majority() const;
   // More than 2/3 of the power voted, whatever for.
   bool two_thirds_any() const { return over_two_thirds(voted_, total_); }
+  // The validator's first vote, or nullptr.
   const vote* vote_of(const std::string& validator) const;
-  const std::map<std::string, vote>& votes() const { return votes_; }
   // The certificate for `block_id` from the precommits in this set (sorted by validator key).
   commit_cert make_cert(const std::string& block_id) const;
 
@@ -45,7 +53,7 @@ private:
   vote_type type_ = vote_type::prevote;
   uint64_t total_ = 0;
   uint64_t voted_ = 0;
-  std::map<std::string, vote> votes_;         // validator -> its counted vote
+  std::map<std::string, std::vector<vote>> votes_; // validator -> its votes, first first
   std::map<std::string, uint64_t> by_block_;  // block id -> power
 };
 

@@ -30,7 +30,7 @@ result<std::unique_ptr<vote_signer>> vote_signer::open(const std::string& wal_pa
   return std::unique_ptr<vote_signer>(new vote_signer(id, std::move(chain_id), std::move(*wal)));
 }
 
-result<vote> vote_signer::sign_vote(vote v) {
+result<vote> vote_signer::sign_vote(vote v, std::string_view block_bytes) {
   v.validator = id_.public_key();
   v.signature.clear();
   if (const auto* e = wal_->find(v.height, v.round, kind_of(v.type))) {
@@ -44,7 +44,7 @@ result<vote> vote_signer::sign_vote(vote v) {
     return *old;
   }
   v.signature = id_.sign(sign_bytes(chain_id_, v));
-  wal_entry e{kind_of(v.type), v.height, v.round, v.block_id, encode(v)};
+  wal_entry e{kind_of(v.type), v.height, v.round, v.block_id, encode(v), std::string(block_bytes)};
   if (auto st = wal_->append(e); !st)
     return st.err();
   return v;
@@ -63,7 +63,7 @@ result<proposal> vote_signer::sign_proposal(proposal p) {
     return *old;
   }
   p.signature = id_.sign(sign_bytes(chain_id_, p));
-  wal_entry e{kind_proposal, p.height, p.round, content, encode(p)};
+  wal_entry e{kind_proposal, p.height, p.round, content, encode(p), {}};
   if (auto st = wal_->append(e); !st)
     return st.err();
   return p;
@@ -76,6 +76,11 @@ std::vector<vote> vote_signer::own_votes(uint64_t height) const {
       if (auto v = decode_vote(e.message); v && v->validator == id_.public_key())
         out.push_back(std::move(*v));
   return out;
+}
+
+std::string vote_signer::logged_block(uint64_t height, uint32_t round, vote_type type) const {
+  const auto* e = wal_->find(height, round, kind_of(type));
+  return e ? e->attachment : std::string();
 }
 
 std::vector<proposal> vote_signer::own_proposals(uint64_t height) const {

@@ -6,8 +6,9 @@
 //    with errc::conflict.
 //  - proposals: one per (height, round). The same block id and pol_round returns the recorded
 //    proposal; anything else is refused with errc::conflict.
-// Block bytes are not logged, so after a restart a proposer cannot re-send its own earlier
-// proposal's block; consensus_state then skips proposing in that round (it times out safely).
+// A proposal's block bytes are not logged, so after a restart a proposer cannot re-send its own
+// earlier proposal's block; consensus_state then skips proposing in that round (it times out
+// safely). The block of a non-nil precommit (the lock) is logged with it.
 #pragma once
 #include <memory>
 #include <string>
@@ -29,14 +30,18 @@ public:
   const std::string& public_key() const { return id_.public_key(); }
   const std::string& chain_id() const { return chain_id_; }
 
-  // Fills in validator and signature (whatever `v` carried there is ignored).
-  result<vote> sign_vote(vote v);
+  // Fills in validator and signature (whatever `v` carried there is ignored). `block_bytes`, if
+  // given, is logged with the vote (consensus passes the block it locks on with a precommit, so
+  // that after a restart it can still re-propose it).
+  result<vote> sign_vote(vote v, std::string_view block_bytes = {});
   // Fills in proposer and signature.
   result<proposal> sign_proposal(proposal p);
 
   // What this validator signed at `height` (for restoring its state after a restart).
   std::vector<vote> own_votes(uint64_t height) const;
   std::vector<proposal> own_proposals(uint64_t height) const;
+  // The block logged with this node's vote of (height, round, type), or "".
+  std::string logged_block(uint64_t height, uint32_t round, vote_type type) const;
 
   // Forget entries below `height` once it is committed (keeps the log small).
   status prune_below(uint64_t height) { return wal_->prune_below(height); }

@@ -8,7 +8,7 @@ set -euo pipefail
 build=${1:?build dir}
 mantled="$build/mantled"
 work=$(mktemp -d /tmp/mantle-credit.XXXXXX)
-trap 'kill -9 ${pid:-0} 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '{ [ -n "${pid:-}" ] && kill -9 "$pid"; } 2>/dev/null || true; rm -rf "$work"' EXIT
 source "$(dirname "$0")/lib.sh"
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"

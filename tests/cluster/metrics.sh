@@ -6,7 +6,7 @@
 set -euo pipefail
 build=${1:?build dir}
 work=$(mktemp -d /tmp/mantle-metrics.XXXXXX)
-trap 'kill -9 ${pid:-0} 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp -r "$work" /tmp/metrics-test; rm -rf "$work"' EXIT
+trap '{ [ -n "${pid:-}" ] && kill -9 "$pid"; } 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp -r "$work" /tmp/metrics-test; rm -rf "$work"' EXIT
 source "$(dirname "$0")/lib.sh"
 port=$(free_port)
 base="http://127.0.0.1:$port"

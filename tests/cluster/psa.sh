@@ -8,7 +8,7 @@ build=${1:?build dir}
 mantled="$build/mantled"
 cli="$build/mantle"
 work=$(mktemp -d /tmp/mantle-psa.XXXXXX)
-trap 'kill -9 ${pid:-0} 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/node.log" /tmp/psa-node.log; rm -rf "$work"' EXIT
+trap '{ [ -n "${pid:-}" ] && kill -9 "$pid"; } 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/node.log" /tmp/psa-node.log; rm -rf "$work"' EXIT
 
 source "$(dirname "$0")/lib.sh"
 

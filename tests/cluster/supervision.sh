@@ -6,7 +6,7 @@
 set -euo pipefail
 build=${1:?build dir}
 work=$(mktemp -d /tmp/mantle-sup.XXXXXX)
-trap 'kill -9 ${pid:-0} 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/log" /tmp/sup.log; rm -rf "$work"' EXIT
+trap '{ [ -n "${pid:-}" ] && kill -9 "$pid"; } 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/log" /tmp/sup.log; rm -rf "$work"' EXIT
 source "$(dirname "$0")/lib.sh"
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"

@@ -11,7 +11,7 @@ using namespace mantle;
 namespace {
 
 wal_entry entry(uint64_t h, uint32_t r, uint8_t kind, std::string content) {
-  return wal_entry{kind, h, r, content, "signed:" + content};
+  return wal_entry{kind, h, r, content, "signed:" + content, {}};
 }
 
 std::string read_file(const std::string& p) {
@@ -126,4 +126,15 @@ TEST_CASE("vote log prunes old heights atomically", "[chain][wal]") {
   CHECK((*again)->find(6, 0, 1));
   CHECK_FALSE((*again)->find(3, 0, 1));
   CHECK(read_file(path).size() == 3 * encode_wal_record(entry(4, 0, 1, "x")).size());
+}
+
+TEST_CASE("vote log refuses a file with two different entries for one key", "[chain][wal]") {
+  test::temp_dir dir("wal");
+  auto path = dir.path + "/votes.wal";
+  write_file(path, encode_wal_record(entry(1, 0, 1, "a")) + encode_wal_record(entry(1, 0, 1, "b")) +
+                       encode_wal_record(entry(2, 0, 1, "c")));
+  auto w = vote_wal::open(path);
+  REQUIRE_FALSE(w);
+  CHECK(w.err().code == errc::corrupt);
+  CHECK(w.err().message.find("second, different entry") != std::string::npos);
 }

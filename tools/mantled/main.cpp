@@ -158,6 +158,9 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
     vc.data_dir = env.options.data_dir;
     vc.genesis_path = env.options.genesis;
     vc.identity = &env.identity;
+    vc.byzantine = env.options.chain_byzantine;
+    if (vc.byzantine && !env.options.fault_injection)
+      throw std::runtime_error("--chain-byzantine is a test drill and needs --fault-injection 1");
     out.push_back({"validator", [vc](caf::actor_system& sys) { return spawn_validator_actor(sys, vc); }});
   }
   out.push_back({"peer", [peer](caf::actor_system& sys) { return spawn_peer_actor(sys, peer); }});

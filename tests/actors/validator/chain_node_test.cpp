@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <queue>
+#include <set>
 
 #include "actors/validator/chain_node.hpp"
 #include "storage/identity.hpp"
@@ -38,7 +39,9 @@ struct sim {
   std::priority_queue<event, std::vector<event>, std::greater<event>> q;
   std::map<uint64_t, std::set<std::string>> decided; // height -> block ids seen committed
 
-  explicit sim(size_t n) {
+  std::set<size_t> byzantine;
+
+  explicit sim(size_t n, uint64_t era_blocks = 1000, std::set<size_t> evil = {}) : byzantine(std::move(evil)) {
     for (size_t i = 0; i < n; ++i) {
       node_keys.push_back(node_identity::generate());
       owners.push_back(node_identity::generate());
@@ -46,7 +49,7 @@ struct sim {
     gen.chain_id = "sim";
     gen.genesis_time_ms = now;
     gen.params.block_time_ms = 1000;
-    gen.params.era_blocks = 1000;
+    gen.params.era_blocks = era_blocks;
     gen.params.slot_blocks = 100;
     for (size_t i = 0; i < n; ++i) {
       gen.accounts.push_back({owners[i].public_key(), 1000 * base_units_per_token});
@@ -70,6 +73,7 @@ struct sim {
     c.gen = gen;
     c.key = &node_keys[i];
     c.durable = false;
+    c.byzantine = byzantine.count(i) > 0;
     c.now_ms = [this] { return now; };
     auto n = chain_node::open(std::move(c));
     if (!n) {
@@ -310,4 +314,32 @@ TEST_CASE("a data dir refuses a different genesis", "[chain][node]") {
   auto n = chain_node::open(std::move(c));
   REQUIRE_FALSE(n);
   CHECK(n.err().message.find("genesis") != std::string::npos);
+}
+
+TEST_CASE("a double-signing validator: no fork, its evidence lands, it is slashed and leaves the set at the next era",
+          "[chain][node][byzantine]") {
+  sim s(4, 8, {2});
+  s.start_all();
+  s.run_for(30000);
+  for (const auto& [h, ids] : s.decided)
+    CHECK(ids.size() == 1);
+  uint64_t top = s.nodes[0]->head().height;
+  REQUIRE(top >= 17);
+  uint64_t evidence_blocks = 0;
+  for (uint64_t h = 1; h <= top; ++h)
+    if (parse(s.nodes[0]->block_json(h))["evidence"].get<int>() > 0)
+      ++evidence_blocks;
+  CHECK(evidence_blocks >= 1);
+  auto bad = parse(s.nodes[0]->account_json(s.owners[2].public_key()));
+  CHECK(bad["own_stake"].get<uint64_t>() < 100 * base_units_per_token); // slashed
+  CHECK(bad["candidate"].is_null());                                     // chilled
+  auto vals = parse(s.nodes[0]->validators_json());
+  CHECK(vals["validators"].size() == 3);
+  for (const auto& v : vals["validators"])
+    CHECK(v["node_key"] != to_hex(s.node_keys[2].public_key()));
+  auto good = parse(s.nodes[0]->account_json(s.owners[0].public_key()));
+  CHECK(good["own_stake"].get<uint64_t>() == 100 * base_units_per_token);
+  // The honest nodes agree on everything.
+  for (size_t i = 1; i < 4; ++i)
+    CHECK(parse(s.nodes[i]->block_json(top - 2))["id"] == parse(s.nodes[0]->block_json(top - 2))["id"]);
 }

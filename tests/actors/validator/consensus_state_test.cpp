@@ -364,7 +364,7 @@ TEST_CASE("precommits of another round decide the height", "[chain][consensus]")
   }
 }
 
-TEST_CASE("conflicting votes produce evidence and are counted once", "[chain][consensus]") {
+TEST_CASE("conflicting votes produce evidence once and count for each block signed", "[chain][consensus]") {
   node n;
   n.cs->start_height(1, n.v.set);
   auto a = n.block_by(1, 1, 500);
@@ -378,16 +378,15 @@ TEST_CASE("conflicting votes produce evidence and are counted once", "[chain][co
   CHECK(verify_evidence(n.v.chain_id, n.v.set, ev[0].e));
   CHECK(ev[0].e.a.block_id == a.id);
   CHECK(ev[0].e.b.block_id == b.id);
-  // Reported once; the third variant (nil) is not counted either.
+  // Reported once per step.
   CHECK(all_of<evidence_found>(n.prevotes({2}, 1, 0, "")).empty());
-  // Validator 2 counts for A only: with 1 and 3 for B there is no quorum for B.
+  // 2 signed B too, so it belongs to a quorum for B: with our prevote and 1's, B has 3 of 4.
   n.propose(1, 1, 0, b);
-  // We prevoted B; with 1 that is two votes (2's B vote does not count, or this would be three).
-  CHECK(votes_in(n.prevotes({1}, 1, 0, b.id)).empty());
-  acts = n.prevotes({3}, 1, 0, b.id);
+  acts = n.prevotes({1}, 1, 0, b.id);
   auto mine = votes_in(acts);
   REQUIRE(mine.size() == 1);
   CHECK(mine[0].type == vote_type::precommit);
+  CHECK(mine[0].block_id == b.id);
   // Precommit equivocation too.
   n.precommits({3}, 1, 0, b.id);
   ev = all_of<evidence_found>(n.precommits({3}, 1, 0, a.id));
@@ -504,6 +503,20 @@ TEST_CASE("a restarted node restores its votes and lock and cannot sign differen
   mine = votes_in(n.propose(2, 1, 1, b));
   REQUIRE(mine.size() == 1);
   CHECK(mine[0].block_id.empty());
+  // The locked block was logged with the precommit: at our turn (round 3) we re-propose it.
+  n.precommits({2, 3}, 1, 1, "");
+  n.cs->on_timeout(1, 1, round_step::precommit);
+  REQUIRE(n.cs->round() == 2);
+  REQUIRE(n.v.proposer_of(1, 3) == 0);
+  n.precommits({2, 3}, 1, 2, "");
+  acts = n.cs->on_timeout(1, 2, round_step::precommit);
+  CHECK(n.cs->round() == 3);
+  auto props = all_of<broadcast_proposal>(acts);
+  REQUIRE(props.size() == 1);
+  CHECK(props[0].p.round == 3);
+  CHECK(props[0].p.block_id == a.id);
+  CHECK(props[0].p.pol_round == 0);
+  CHECK(props[0].block_bytes == a.bytes);
 }
 
 TEST_CASE("an observer without a signer follows and decides", "[chain][consensus]") {
@@ -519,4 +532,22 @@ TEST_CASE("an observer without a signer follows and decides", "[chain][consensus
   for (size_t w : {1, 2, 3})
     acts = cs.on_vote(v.precommit(w, 1, 0, id));
   CHECK(count_of<decide>(acts) == 1);
+}
+
+TEST_CASE("one validator cannot open unbounded future rounds", "[chain][consensus]") {
+  node n;
+  n.cs->start_height(1, n.v.set);
+  for (uint32_t r = 10; r < 10 + n.cfg.max_rounds_ahead; ++r) {
+    n.prevotes({1}, 1, r, "");
+    CHECK(n.cs->last_ignored().empty());
+  }
+  n.prevotes({1}, 1, 100, "");
+  CHECK(n.cs->last_ignored().find("rounds ahead") != std::string::npos);
+  // Its precommit in a round it already opened is fine.
+  auto before = n.cs->last_ignored();
+  n.precommits({1}, 1, 10, "");
+  CHECK(n.cs->round() == 0);
+  // Another validator joining round 10 makes it > 1/3: the node moves there.
+  n.precommits({2}, 1, 10, "");
+  CHECK(n.cs->round() == 10);
 }

@@ -6,6 +6,7 @@ using namespace mantle;
 using namespace mantle::chain;
 
 TEST_CASE("vote set counts power per block, ignores duplicates, reports conflicts", "[chain][votes]") {
+  // An equivocating validator counts for each block it signed, but once in the total.
   vote_set s(5, 1, vote_type::prevote, 10);
   auto v = [](char who, std::string id) {
     return vote{vote_type::prevote, 5, 1, std::move(id), std::string(key_size, who), std::string(sig_size, who)};
@@ -18,7 +19,9 @@ TEST_CASE("vote set counts power per block, ignores duplicates, reports conflict
   REQUIRE(first);
   CHECK(first->block_id == a);
   CHECK(s.power_for(a) == 3);
-  CHECK(s.power_for(b) == 0);
+  CHECK(s.power_for(b) == 3);
+  CHECK(s.power_voted() == 3);
+  CHECK(s.vote_of(std::string(key_size, '1'))->block_id == a);
   CHECK(s.add(v('2', a), 3) == vote_set::added::counted);
   CHECK_FALSE(s.two_thirds_majority());
   CHECK_FALSE(s.two_thirds_any());
@@ -30,6 +33,13 @@ TEST_CASE("vote set counts power per block, ignores duplicates, reports conflict
   CHECK(*s.two_thirds_majority() == a);
   auto c = s.make_cert(a);
   CHECK(c.sigs.size() == 3);
+  CHECK(s.make_cert(b).sigs.size() == 1);
+  // Bounded: a fourth version is reported but no longer counted.
+  std::string c3(hash_size, 'C'), d4(hash_size, 'D');
+  CHECK(s.add(v('1', c3), 3) == vote_set::added::conflicting);
+  CHECK(s.power_for(c3) == 3);
+  CHECK(s.add(v('1', d4), 3) == vote_set::added::conflicting);
+  CHECK(s.power_for(d4) == 0);
   CHECK(c.height == 5);
   CHECK(c.round == 1);
 }

@@ -70,7 +70,7 @@ TEST_CASE("signer survives a torn last record", "[chain][signer]") {
     // A crash in the middle of appending the precommit for b: half a record on disk.
     vote pc{vote_type::precommit, 1, 0, b, id.public_key(), {}};
     pc.signature = id.sign(sign_bytes("test", pc));
-    auto rec = encode_wal_record(wal_entry{2, 1, 0, b, encode(pc)});
+    auto rec = encode_wal_record(wal_entry{2, 1, 0, b, encode(pc), {}});
     std::ofstream f(path, std::ios::binary | std::ios::app);
     f << rec.substr(0, rec.size() / 2);
   }
