@@ -97,6 +97,7 @@ const std::vector<option_info>& schema() {
     {"peer-tls-key", value_kind::path, "", "this node's TLS private key (PEM); empty: <data-dir>/tls/node.key"},
     {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable); * trusts every peer (private clusters, tests)"},
     {"serve-rate", value_kind::size, "64MiB", "bytes per second served to each untrusted peer; more waits in a fair queue; 0: unlimited"},
+    {"credit-unit", value_kind::size, "1MiB", "bytes per unit of the credit debt ratio r = sent units / (received units + 1): an untrusted newcomer is served about 2 units before its chance falls to one half (not 0)"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -565,6 +566,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!s)
       return fail(s.err());
     o.serve_rate = *s;
+  } else if (name == "credit-unit") {
+    auto s = parse_size(v.text);
+    if (!s)
+      return fail(s.err());
+    if (*s == 0)
+      return fail(invalid("credit-unit must be at least 1 byte (e.g. 1MiB)"));
+    o.credit_unit = *s;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }
