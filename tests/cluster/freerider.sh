@@ -17,7 +17,8 @@ export MANTLE_BIN_DIR=$build
 g_pid=0
 cleanup() {
   "$cluster" stop "$work/c" > /dev/null 2>&1 || true
-  [ "$g_pid" -ne 0 ] && kill -9 "$g_pid" 2>/dev/null || true
+  [ "${fail:-0}" -eq 0 ] || { dump_logs "$work/c"; tail -40 "$work/g.log"; }
+  if [ "$g_pid" -ne 0 ]; then kill "$g_pid" 2>/dev/null || true; wait "$g_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,8 +72,6 @@ api=$apiG wait_up || { sleep 2; api=$apiG wait_up; } || bad "G did not start"
 G=$(sed -n 's/^peer identity: //p' "$work/g.log" | tail -1)
 s_sees_both() { [ "$(peer_count "$apiS")" -ge 2 ]; }
 wait_for "S is connected to F and G" s_sees_both
-[ "$(ledger "$apiS" "$F" Unit)" = "$unit" ] && ok "S counts credit in units of 256 KiB" \
-  || bad "S's credit unit: $(ledger "$apiS" "$F" Unit)"
 
 # --- G gives S 8 MB
 "$build/bench_randgen" 8388608 11 > "$work/y"
@@ -90,6 +89,8 @@ x2=$(add "$apiS" "$work/x2")
 if fetch "$(cat "$work/c/node1/rpc")" "$x1" "$work/x1.f"; then
   bad "F, which only downloads, fetched the whole 4 MB file from S"
 else ok "F, which only downloads, cannot fetch the whole 4 MB file ($(head -c 200 "$work/x1.f.err"))"; fi
+[ "$(ledger "$apiS" "$F" Unit)" = "$unit" ] && ok "S counts credit in units of 256 KiB" \
+  || bad "S's credit unit: $(ledger "$apiS" "$F" Unit)"
 refusedF=$(ledger "$apiS" "$F" Refused)
 sentF=$(ledger "$apiS" "$F" Sent)
 ratioF=$(ledger "$apiS" "$F" Ratio)

@@ -38,3 +38,14 @@ start_mantled() {
   done
   echo "mantled did not answer"; tail -20 "$work/node.log"; exit 1
 }
+
+# Prints the last lines of every node log under $1 (a cluster.sh directory), for a failed run:
+# CI keeps the test's output, not its temporary directory.
+dump_logs() {
+  local f
+  for f in "$1"/node*/log; do
+    [ -f "$f" ] || continue
+    echo "--- last 40 lines of $f"
+    tail -40 "$f"
+  done
+}

@@ -16,7 +16,8 @@ export MANTLE_BIN_DIR=$build
 extra_pids=()
 cleanup() {
   "$cluster" stop "$work/c" > /dev/null 2>&1 || true
-  for p in "${extra_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  [ "${fail:-0}" -eq 0 ] || dump_logs "$work/c"
   rm -rf "$work"
 }
 trap cleanup EXIT
