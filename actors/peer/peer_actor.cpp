@@ -217,6 +217,14 @@ void handshake_as_initiator(peer_self self, const std::string& key, caf::actor r
       [=](caf::error& e) { dial_failed(self, key, "handshake: " + render(self, e)); });
 }
 
+// Asks the middleman to drop its cached entry for `gone`, an actor this actor saw go down.
+// The middleman actor's down handler (CAF 0.17 middleman_actor_impl) erases every cache entry
+// naming the down_msg's source; its typed interface does not list down_msg, hence the cast.
+void forget_cached(peer_self self, const caf::actor& gone) {
+  caf::anon_send(caf::actor_cast<caf::actor>(self->state.mm),
+                 caf::down_msg{gone.address(), caf::exit_reason::remote_link_unreachable});
+}
+
 void dial(peer_self self, const std::string& key) {
   auto& st = self->state;
   auto* t = st.books->find(key);
@@ -236,11 +244,15 @@ void dial(peer_self self, const std::string& key) {
           return;
         }
         auto remote = caf::actor_cast<caf::actor>(ptr);
-        if (self->state.dead.count(remote.address()))
-          // CAF's middleman caches the actor it found at an address and may keep answering
-          // with the endpoint's previous (restarted) peer actor; the remote side's own redial
-          // (its dial book survives the restart) restores the session meanwhile.
-          return dial_failed(self, key, "the middleman returned the remote's previous peer actor");
+        if (self->state.dead.count(remote.address())) {
+          // CAF's middleman caches the actor it found at each address and forgets it only when
+          // its own monitor reports it down; until then every dial of the address gets the
+          // dead actor back (and its requests time out), so a restarted peer would never be
+          // reached again. We saw it go down: tell the middleman, which drops the entry, and
+          // the next dial opens a fresh connection.
+          forget_cached(self, remote);
+          return dial_failed(self, key, "the middleman returned the remote's previous peer actor (cache entry dropped)");
+        }
         handshake_as_initiator(self, key, remote);
       },
       [=](caf::error& e) { dial_failed(self, key, render(self, e)); });
