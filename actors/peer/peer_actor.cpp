@@ -365,7 +365,8 @@ void listen(peer_self self, int attempt) {
   const std::string host = st.cfg.listen.host;
   // A restarted actor takes the port its predecessor bound (with port 0 in the options too),
   // so that peers can still dial the address they know.
-  uint16_t want = st.cfg.bound_port && *st.cfg.bound_port != 0 ? *st.cfg.bound_port : st.cfg.listen.port;
+  const bool earlier_incarnation = st.cfg.bound_port && *st.cfg.bound_port != 0;
+  uint16_t want = earlier_incarnation ? *st.cfg.bound_port : st.cfg.listen.port;
   self->request(st.mm, std::chrono::seconds(30), caf::publish_atom::value, want,
                 caf::actor_cast<caf::strong_actor_ptr>(self), std::set<std::string>{}, host, true)
     .then(
@@ -384,7 +385,9 @@ void listen(peer_self self, int attempt) {
       },
       [=](caf::error& e) {
         auto where = config::host_port{host, want}.str();
-        if (e == caf::sec::cannot_open_port && want != 0 && attempt < listen_attempts) {
+        // Only a port an earlier incarnation held is waited for: at first start a port in use
+        // is another program's, and the node says so at once.
+        if (e == caf::sec::cannot_open_port && earlier_incarnation && attempt < listen_attempts) {
           if (attempt == 1)
             log::info(component, "port " + where + " is still in use (a previous peer endpoint closing?): retrying");
           self->delayed_send(self, listen_retry_interval, p_listen_atom::value, attempt + 1);
