@@ -49,7 +49,7 @@ TEST_CASE("credit options: serve rate takes a size, 0 means unlimited", "[config
   CHECK_FALSE(load({"--serve-rate", "5 parsecs"}));
 }
 
-TEST_CASE("--credit-unit takes a size, defaults to 1 MiB and refuses 0", "[credit][options]") {
+TEST_CASE("credit options: credit-unit takes a size, defaults to 1 MiB and refuses 0", "[credit][options]") {
   CHECK(help_text("mantled").find("--credit-unit <size>") != std::string::npos);
   CHECK(load({})->options.credit_unit == 1ull << 20);
   CHECK(load({"--credit-unit", "64KiB"})->options.credit_unit == 64ull << 10);
