@@ -98,6 +98,8 @@ const std::vector<option_info>& schema() {
     {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable); * trusts every peer (private clusters, tests)"},
     {"serve-rate", value_kind::size, "64MiB", "bytes per second served to each untrusted peer; more waits in a fair queue; 0: unlimited"},
     {"credit-unit", value_kind::size, "1MiB", "bytes per unit of the credit debt ratio r = sent units / (received units + 1): an untrusted newcomer is served about 2 units before its chance falls to one half (not 0)"},
+    {"chain", value_kind::on_off, "on", "run the validator: follow the chain and, when this node's key is in the validator set, vote; off: no chain at all"},
+    {"genesis", value_kind::path, "", "chain genesis file (JSON, config/genesis.example.json); empty: a dev chain in which this node is the only validator (1 s blocks)"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -547,6 +549,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     o.bootstrap.clear();
     for (const auto& p : *l)
       o.bootstrap.push_back(p.multiaddr());
+  } else if (name == "chain") {
+    auto b = parse_switch(v.text);
+    if (!b)
+      return fail(b.err());
+    o.chain = *b;
+  } else if (name == "genesis") {
+    o.genesis = v.text;
   } else if (name == "peer-tls") {
     auto b = parse_switch(v.text);
     if (!b)

@@ -50,6 +50,8 @@ struct node_options {
   std::string access_log; // path, "-" for stderr (through the log), empty = off
   std::chrono::milliseconds psa_retry_interval{5000};      // pinning service: retry missing blocks
   std::chrono::milliseconds psa_pin_timeout{24 * 3600 * 1000}; // pinning service: give up (failed)
+  bool chain = true;          // run the validator actor
+  std::string genesis;        // empty: dev chain
   std::chrono::milliseconds fetch_timeout{30000}; // block exchange: a missing block from peers
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct

@@ -7,6 +7,8 @@
 #include "messages/credit.hpp"
 #include "messages/supervisor.hpp"
 #include "messages/peer.hpp"
+#include "messages/validator.hpp"
+#include "messages/events.hpp"
 
 namespace mantle {
 
@@ -38,6 +40,13 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<peer_down>("mantle::peer_down");
   cfg.add_message_type<peer_entry>("mantle::peer_entry");
   cfg.add_message_type<std::vector<peer_entry>>("std::vector<mantle::peer_entry>");
+  cfg.add_message_type<chain_proposal>("mantle::chain_proposal");
+  cfg.add_message_type<chain_vote>("mantle::chain_vote");
+  cfg.add_message_type<chain_txs>("mantle::chain_txs");
+  cfg.add_message_type<chain_status>("mantle::chain_status");
+  cfg.add_message_type<chain_block_batch>("mantle::chain_block_batch");
+  cfg.add_message_type<sign_request>("mantle::sign_request");
+  cfg.add_message_type<node_event>("mantle::node_event");
   // credit ledger
   cfg.add_message_type<ledger_entry>("mantle::ledger_entry");
   cfg.add_message_type<std::vector<ledger_entry>>("std::vector<mantle::ledger_entry>");

@@ -49,6 +49,23 @@ using cut_atom = caf::atom_constant<caf::atom("cut")>;               // (cut, pe
 using cr_flush_atom = caf::atom_constant<caf::atom("cr_flush")>;     // internal: save changed counters
 using cr_release_atom = caf::atom_constant<caf::atom("cr_release")>; // internal: rate queue turn
 
+// Validator (messages/validator.hpp).
+using chain_blocks_atom = caf::atom_constant<caf::atom("ch_blocks")>; // (ch_blocks, from, max) -> chain_block_batch
+using chain_head_atom = caf::atom_constant<caf::atom("ch_head")>;
+using chain_block_atom = caf::atom_constant<caf::atom("ch_block")>;
+using chain_tx_atom = caf::atom_constant<caf::atom("ch_tx")>;
+using chain_acct_atom = caf::atom_constant<caf::atom("ch_acct")>;
+using chain_vals_atom = caf::atom_constant<caf::atom("ch_vals")>;
+using chain_era_atom = caf::atom_constant<caf::atom("ch_era")>;
+using chain_submit_atom = caf::atom_constant<caf::atom("ch_submit")>;
+using acct_new_atom = caf::atom_constant<caf::atom("acct_new")>;
+using acct_list_atom = caf::atom_constant<caf::atom("acct_list")>;
+using ch_timeout_atom = caf::atom_constant<caf::atom("ch_tmo")>;   // internal: consensus timeout
+using ch_next_atom = caf::atom_constant<caf::atom("ch_next")>;     // internal: start the next height
+using ch_tick_atom = caf::atom_constant<caf::atom("ch_tick")>;     // internal: periodic re-send
+// Peer actor: (p_lookup_atom, name) -> actor, for an authenticated peer's validator.
+using p_lookup_atom = caf::atom_constant<caf::atom("p_lookup")>;
+
 void register_types(caf::actor_system_config& cfg);
 
 } // namespace mantle

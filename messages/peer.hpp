@@ -8,6 +8,9 @@
 //   (cut, peer_id) to the local "ledger" if one is registered.
 // - (p_resend_atom) to "peer": peer_up again for every connected peer, sent to the sender
 //   (for an exchange actor that restarted and lost its list).
+// - The local "validator" gets the same peer_up / peer_down; it asks the remote peer actor
+//   (p_lookup_atom, "validator") for the peer's validator (only names on an allowlist, and
+//   only for authenticated sessions).
 // - (p_list_atom) -> std::vector<peer_entry>; (p_connect_atom, addr) -> peer id (std::string)
 //   once the handshake succeeded; (p_addrs_atom) -> std::vector<std::string> own multiaddrs.
 #pragma once
@@ -22,10 +25,11 @@ namespace mantle {
 struct peer_up {
   std::string peer_id;
   caf::actor remote_exchange;
+  caf::actor remote_peer; // the remote peer actor: (p_lookup_atom, "validator") -> its validator
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_up& x) {
-  return f(caf::meta::type_name("mantle::peer_up"), x.peer_id, x.remote_exchange);
+  return f(caf::meta::type_name("mantle::peer_up"), x.peer_id, x.remote_exchange, x.remote_peer);
 }
 
 struct peer_down {

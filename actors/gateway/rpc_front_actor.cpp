@@ -7,6 +7,7 @@
 
 #include "actors/gateway/actor_backend.hpp"
 #include "actors/gateway/peer_routes.hpp"
+#include "actors/gateway/chain_routes.hpp"
 #include "config/log.hpp"
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
@@ -110,6 +111,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     log::warning("rpc", "fault injection is enabled (mantle/diag/fault)");
   }
   add_credit_rpc(*st.routes, ledger_client(sys)); // bitswap/ledger, mantle/credit/ls
+  add_chain_routes(*st.routes, sys);                // mantle/chain/*, mantle/account/*, mantle/stake/*
   st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
   st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
   st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));

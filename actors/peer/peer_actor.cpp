@@ -134,8 +134,9 @@ void drop_session(peer_self self, std::string id, const std::string& reason) {
   if (!s.dial_key.empty())
     st.books->disconnected(s.dial_key, peer_clock::now());
   log::info(component, "peer down: " + id + " (" + reason + ")");
-  if (auto ex = local_named(self, "exchange"))
-    self->send(ex, peer_down{id, reason});
+  for (const char* name : {"exchange", "validator"})
+    if (auto to = local_named(self, name))
+      self->send(to, peer_down{id, reason});
 }
 
 // Learns where an inbound peer listens (for peer exchange and for redialing it after a loss).
@@ -177,8 +178,9 @@ void authenticated(peer_self self, const std::string& id, caf::actor remote, caf
   s.generation = ++st.sessions_made;
   st.peers.emplace(id, s);
   log::info(component, "peer up: " + id + " " + addr + (inbound ? " (inbound)" : " (outbound)"));
-  if (auto ex = local_named(self, "exchange"))
-    self->send(ex, peer_up{id, remote_exchange});
+  for (const char* name : {"exchange", "validator"})
+    if (auto to = local_named(self, name))
+      self->send(to, peer_up{id, remote_exchange, remote});
   ask_for_peers(self, id);
 }
 
@@ -582,7 +584,22 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
       if (!to)
         return;
       for (auto& [id, s] : self->state.peers)
-        self->send(to, peer_up{id, s.remote_exchange});
+        self->send(to, peer_up{id, s.remote_exchange, s.remote});
+    },
+    // An authenticated peer asks for one of our actors by name (only those meant for peers).
+    [=](p_lookup_atom, const std::string& name) -> caf::result<caf::actor> {
+      auto from = self->current_sender();
+      bool known = false;
+      for (auto& [id, s] : self->state.peers)
+        known = known || (s.remote && s.remote.address() == caf::actor_cast<caf::actor_addr>(from));
+      if (!known)
+        return to_caf(make_error(errc::unavailable, "lookup refused: not an authenticated peer"));
+      if (name != "validator")
+        return to_caf(make_error(errc::invalid_input, "lookup refused: '" + name + "' is not offered to peers"));
+      auto a = local_named(self, name.c_str());
+      if (!a)
+        return to_caf(make_error(errc::not_found, "this node runs no " + name));
+      return a;
     },
   };
 }

@@ -15,6 +15,7 @@
 #include "actors/peer/peer_actor.hpp"
 #include "actors/node/node.hpp"
 #include "actors/pinning/pinner_actor.hpp"
+#include "actors/validator/validator_actor.hpp"
 #include "messages/pinner.hpp"
 #include "storage/psa_store.hpp"
 #include "config/log.hpp"
@@ -153,6 +154,14 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   for (const auto& b : env.options.bootstrap)
     if (auto a = config::parse_peer_address(b))
       peer.bootstrap.push_back(*a); // already checked when the options were read
+  if (env.options.chain) {
+    // Before the peer actor, so peers that connect find it registered.
+    validator_actor_config vc;
+    vc.data_dir = env.options.data_dir;
+    vc.genesis_path = env.options.genesis;
+    vc.identity = &env.identity;
+    out.push_back({"validator", [vc](caf::actor_system& sys) { return spawn_validator_actor(sys, vc); }});
+  }
   out.push_back({"peer", [peer](caf::actor_system& sys) { return spawn_peer_actor(sys, peer); }});
   out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});
   out.push_back({"gateway", [gw](caf::actor_system& sys) { return spawn_gateway_front(sys, gw); }});
