@@ -97,6 +97,7 @@ const std::vector<option_info>& schema() {
     {"peer-tls-key", value_kind::path, "", "this node's TLS private key (PEM); empty: <data-dir>/tls/node.key"},
     {"trusted-peers", value_kind::list, "", "peer ids always served by the credit ledger, whatever they owe (comma separated, repeatable); * trusts every peer (private clusters, tests)"},
     {"serve-rate", value_kind::size, "64MiB", "bytes per second served to each untrusted peer; more waits in a fair queue; 0: unlimited"},
+    {"credit-unit", value_kind::size, "1MiB", "bytes per unit of the credit debt ratio r = sent units / (received units + 1): an untrusted newcomer is served about 2 units before its chance falls to one half (not 0)"},
     {"chain", value_kind::on_off, "on", "run the validator: follow the chain and, when this node's key is in the validator set, vote; off: no chain at all"},
     {"chain-byzantine", value_kind::on_off, "off", "test drill: this validator double-signs (needs --fault-injection 1); never in production"},
     {"genesis", value_kind::path, "", "chain genesis file (JSON, config/genesis.example.json); empty: a dev chain in which this node is the only validator (1 s blocks)"},
@@ -580,6 +581,13 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!s)
       return fail(s.err());
     o.serve_rate = *s;
+  } else if (name == "credit-unit") {
+    auto s = parse_size(v.text);
+    if (!s)
+      return fail(s.err());
+    if (*s == 0)
+      return fail(invalid("credit-unit must be at least 1 byte (e.g. 1MiB)"));
+    o.credit_unit = *s;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }

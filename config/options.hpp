@@ -73,6 +73,7 @@ struct node_options {
   // chain (DESIGN: "a node with a valid recent work report is trusted").
   std::vector<std::string> trusted_peers; // base58btc peer ids ("12D3KooW..."), distinct; "*" = all
   uint64_t serve_rate = uint64_t{64} << 20; // bytes/s served to each untrusted peer; 0 = unlimited
+  uint64_t credit_unit = uint64_t{1} << 20; // bytes per unit of the debt ratio (never 0)
 };
 
 // site_list and list options may be repeated (and a value may be a comma-separated list);

@@ -35,7 +35,7 @@ constexpr const char* credit_ledger_name = "ledger";
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ledger_entry& x) {
   return f(caf::meta::type_name("mantle::ledger_entry"), x.peer_id, x.sent, x.received, x.trusted,
-           x.exchanged, x.cut);
+           x.exchanged, x.cut, x.refused, x.unit);
 }
 
 } // namespace mantle

@@ -9,10 +9,12 @@ namespace mantle {
 
 namespace {
 
-// The debt ratio as Go's encoding/json writes a float64: whole values without a fraction
-// ("2", not "2.0"), so the bytes match Kubo's.
-nlohmann::json ratio(const ledger_entry& e) {
-  double r = static_cast<double>(e.sent) / (static_cast<double>(e.received) + 1.0);
+// A debt ratio as Go's encoding/json writes a float64: whole values without a fraction
+// ("2", not "2.0"), so the bytes match Kubo's. `unit` bytes count as one (Kubo's ledger value
+// counts bytes; Mantle's listing shows the ratio its policy uses, in credit units).
+nlohmann::json ratio(const ledger_entry& e, uint64_t unit = 1) {
+  const double u = static_cast<double>(unit == 0 ? 1 : unit);
+  double r = (static_cast<double>(e.sent) / u) / (static_cast<double>(e.received) / u + 1.0);
   if (r == std::floor(r) && r < 0x1.0p53)
     return static_cast<uint64_t>(r);
   return r;
@@ -61,8 +63,9 @@ nlohmann::json kubo_ledger_json(const std::string& peer, const std::vector<ledge
 nlohmann::json credit_list_json(const std::vector<ledger_entry>& entries) {
   auto peers = nlohmann::json::array();
   for (const auto& e : entries)
-    peers.push_back({{"Peer", e.peer_id}, {"Sent", e.sent}, {"Recv", e.received}, {"Ratio", ratio(e)},
-                     {"Exchanged", e.exchanged}, {"Trusted", e.trusted}, {"Cut", e.cut}});
+    peers.push_back({{"Peer", e.peer_id}, {"Sent", e.sent}, {"Recv", e.received}, {"Ratio", ratio(e, e.unit)},
+                     {"Exchanged", e.exchanged}, {"Trusted", e.trusted}, {"Cut", e.cut}, {"Refused", e.refused},
+                     {"Unit", e.unit == 0 ? 1 : e.unit}});
   return {{"Peers", peers}};
 }
 

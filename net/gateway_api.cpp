@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 
+#include "config/log.hpp"
 #include "net/dir_listing.hpp"
 #include "net/http_range.hpp"
 #include "net/url_codec.hpp"
@@ -65,7 +66,9 @@ bool is_dir(unixfs::node_kind k) {
 void send_text(response_writer& w, unsigned code, const std::string& message) {
   if (w.started()) {
     // The status line is gone: a chunked body ends with an error trailer, a fixed one is cut
-    // short so the client sees a truncated body instead of wrong bytes.
+    // short so the client sees a truncated body instead of wrong bytes. The client cannot be
+    // told why, so the log is the only place the reason shows.
+    log::warning("gateway", "response cut short after it started: " + message);
     w.close_connection();
     w.finish_with_error(message);
     return;

@@ -36,6 +36,8 @@ struct ledger_entry {
   bool trusted = false;
   uint64_t exchanged = 0; // appended to the issue-4 contract's fields
   bool cut = false;       // credit cut for misbehaviour: never served
+  uint64_t refused = 0;   // serve requests refused by the debt-ratio draw since this node started
+  uint64_t unit = 0;      // the ledger's credit unit in bytes (0: bytes, i.e. 1)
 };
 
 std::string encode(const peer_credit& c);

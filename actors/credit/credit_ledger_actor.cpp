@@ -89,7 +89,7 @@ void answer(ledger_actor* self, const std::vector<uint64_t>& tickets, bool serve
 caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
   auto& st = self->state;
   st.store = cfg.store;
-  st.policy = std::make_unique<credit::credit_policy>(cfg.trusted, make_random(cfg.seed));
+  st.policy = std::make_unique<credit::credit_policy>(cfg.trusted, make_random(cfg.seed), cfg.credit_unit);
   st.queue = std::make_unique<credit::serve_queue>(cfg.limits);
   if (st.store) {
     auto loaded = st.store->load_all();

@@ -21,6 +21,7 @@ struct credit_ledger_config {
   // null keeps the ledger in memory only (tests).
   std::shared_ptr<credit_store> store;
   std::set<std::string> trusted; // peer ids always served
+  uint64_t credit_unit = uint64_t{1} << 20; // bytes per unit of the debt ratio (credit_policy.hpp)
   credit::serve_queue::limits limits; // limits.rate = serve-rate (bytes/s per untrusted peer)
   std::chrono::milliseconds flush_interval{1000};
   uint64_t seed = 0; // random generator seed for serve decisions; 0 = from std::random_device

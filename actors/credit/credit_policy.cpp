@@ -13,8 +13,9 @@ uint64_t saturating_add(uint64_t a, uint64_t b) {
 
 } // namespace
 
-double debt_ratio(const peer_credit& c) {
-  return static_cast<double>(c.sent) / (static_cast<double>(c.received) + 1.0);
+double debt_ratio(const peer_credit& c, uint64_t unit) {
+  const double u = static_cast<double>(unit == 0 ? 1 : unit);
+  return (static_cast<double>(c.sent) / u) / (static_cast<double>(c.received) / u + 1.0);
 }
 
 double serve_probability(double r) {
@@ -38,8 +39,8 @@ const char* to_string(verdict v) {
   return "unknown";
 }
 
-credit_policy::credit_policy(std::set<std::string> trusted, random_bits draw)
-  : trusted_(std::move(trusted)), draw_(std::move(draw)) {}
+credit_policy::credit_policy(std::set<std::string> trusted, random_bits draw, uint64_t unit)
+  : trusted_(std::move(trusted)), draw_(std::move(draw)), unit_(unit == 0 ? 1 : unit) {}
 
 void credit_policy::load(std::map<std::string, peer_credit> accounts) {
   accounts_ = std::move(accounts);
@@ -63,8 +64,11 @@ verdict credit_policy::decide(const std::string& peer) {
     return verdict::refuse_cut;
   if (is_trusted(peer))
     return verdict::serve;
-  double p = serve_probability(debt_ratio(account(peer)));
-  return unit_interval(draw_()) < p ? verdict::serve : verdict::refuse_ratio;
+  double p = serve_probability(ratio(peer));
+  if (unit_interval(draw_()) < p)
+    return verdict::serve;
+  ++refused_[peer];
+  return verdict::refuse_ratio;
 }
 
 peer_credit credit_policy::account(const std::string& peer) const {
@@ -76,13 +80,17 @@ std::vector<ledger_entry> credit_policy::entries() const {
   std::set<std::string> peers = trusted_;
   peers.erase("*"); // a wildcard, not a peer
   peers.insert(cut_.begin(), cut_.end());
+  for (const auto& kv : refused_)
+    peers.insert(kv.first);
   for (const auto& kv : accounts_)
     peers.insert(kv.first);
   std::vector<ledger_entry> out;
   out.reserve(peers.size());
   for (const auto& p : peers) {
     auto a = account(p);
-    out.push_back(ledger_entry{p, a.sent, a.received, is_trusted(p), a.exchanged, is_cut(p)});
+    auto r = refused_.find(p);
+    out.push_back(ledger_entry{p, a.sent, a.received, is_trusted(p), a.exchanged, is_cut(p),
+                               r == refused_.end() ? 0 : r->second, unit_});
   }
   return out;
 }

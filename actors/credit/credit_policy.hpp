@@ -1,9 +1,14 @@
 // The credit ledger's serving decision, as pure logic (no CAF): per-peer byte counters, the
-// debt ratio r = sent / (received + 1), and the rule that an untrusted peer is served with
-// probability 1 - 1/(1 + e^(6 - 3r)) (Bitswap's original strategy). A peer that only takes
-// sees its chance fall from 99.75% (r = 0) to 50% (r = 2) to 0.25% (r = 4); a peer that gives
-// as much as it takes stays near r = 1 (95%). Trusted peers are always served; a cut peer
-// (one that sent a wrong block) never is.
+// debt ratio r = sent units / (received units + 1), and the rule that an untrusted peer is
+// served with probability 1 - 1/(1 + e^(6 - 3r)) (Bitswap's original strategy). A peer that
+// only takes sees its chance fall from 99.75% (r = 0) to 50% (r = 2) to 0.25% (r = 4); a peer
+// that gives as much as it takes stays near r = 1 (95%). Trusted peers are always served; a
+// cut peer (one that sent a wrong block) never is.
+//
+// The ratio counts in credit units (default 1 MiB), not bytes: with bytes the "+ 1" is one
+// byte, so a newcomer that has given nothing yet would be at r = 262144 after its first
+// 256 KiB block and refused from then on. In units, a newcomer gets about two units (2 MiB)
+// before its chance falls to one half, which is the room a new node needs to start trading.
 //
 // The probability is computed in double and stays inside this process: messages carry bytes.
 #pragma once
@@ -17,7 +22,10 @@
 
 namespace mantle::credit {
 
-double debt_ratio(const peer_credit& c);
+constexpr uint64_t default_credit_unit = uint64_t{1} << 20;
+
+// sent / unit over received / unit + 1, from the byte counters (unit >= 1; 0 is taken as 1).
+double debt_ratio(const peer_credit& c, uint64_t unit = default_credit_unit);
 double serve_probability(double debt_ratio);
 // A uniform value in [0, 1) from the top 53 bits of `bits`: exact, and the same on every
 // platform (std::uniform_real_distribution is not), so seeded tests have exact outcomes.
@@ -34,8 +42,13 @@ class credit_policy {
 public:
   using random_bits = std::function<uint64_t()>;
 
-  // `draw` supplies 64 random bits per decision (tests pass a seeded generator).
-  credit_policy(std::set<std::string> trusted, random_bits draw);
+  // `draw` supplies 64 random bits per decision (tests pass a seeded generator); `unit` is
+  // the credit unit in bytes (0 is taken as 1).
+  credit_policy(std::set<std::string> trusted, random_bits draw, uint64_t unit = default_credit_unit);
+
+  uint64_t unit() const { return unit_; }
+  // This peer's debt ratio in credit units.
+  double ratio(const std::string& peer) const { return debt_ratio(account(peer), unit_); }
 
   // Starts from persisted counters (replaces what is there).
   void load(std::map<std::string, peer_credit> accounts);
@@ -66,8 +79,10 @@ private:
   std::set<std::string> trusted_;
   std::set<std::string> cut_;
   random_bits draw_;
+  uint64_t unit_;
   std::map<std::string, peer_credit> accounts_;
   std::set<std::string> changed_;
+  std::map<std::string, uint64_t> refused_; // debt-ratio refusals per peer (not persisted)
 };
 
 } // namespace mantle::credit

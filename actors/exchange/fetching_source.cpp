@@ -44,14 +44,21 @@ result<std::string> fetching_source::get(const cid& c) {
 }
 
 status fetching_source::read(const cid& c, const std::function<status(std::string_view)>& fn) {
-  auto s = local_.read(c, fn);
-  if (s || s.err().code != errc::not_found)
+  bool called = false;
+  auto s = local_.read(c, [&](std::string_view bytes) {
+    called = true;
+    return fn(bytes);
+  });
+  // A not_found that `fn` itself returned (e.g. a nested lookup) is its answer, not a miss.
+  if (s || s.err().code != errc::not_found || called)
     return s;
-  // not_found may also come from `fn` itself (e.g. a nested lookup); only a miss of this
-  // block is fetched, which the local store confirms.
+  // This block was missing. It may have been stored since (a DAG prefetch of the same file runs
+  // in the exchange meanwhile): then it is read from the store, not reported missing.
   auto again = local_.get(c);
-  if (again || again.err().code != errc::not_found)
-    return s;
+  if (again)
+    return fn(*again);
+  if (again.err().code != errc::not_found)
+    return again.err();
   auto got = fetch(c, again.err());
   if (!got)
     return got.err();

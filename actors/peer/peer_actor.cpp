@@ -3,9 +3,7 @@
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
-#include <caf/io/broker.hpp>
 #include <caf/openssl/manager.hpp>
-#include <openssl/err.h>
 
 #include <ifaddrs.h>
 #include <arpa/inet.h>
@@ -18,6 +16,7 @@
 
 #include "actors/peer/dial_book.hpp"
 #include "actors/peer/handshake.hpp"
+#include "actors/peer/tls_error_queue.hpp"
 #include "config/log.hpp"
 #include "messages/block_store.hpp" // fault_atom
 #include "messages/errors.hpp"
@@ -72,23 +71,15 @@ struct peer_state {
   uint64_t ticks = 0;
   uint64_t sessions_made = 0;
   std::set<caf::actor_addr> dead; // remote peer actors seen going down (bounded)
-  caf::actor ssl_errors; // broker on the multiplexer thread (see clear_ssl_errors)
   static inline const char* name = "peer";
 };
 
 using peer_self = caf::stateful_actor<peer_state>*;
 
-using clear_atom = caf::atom_constant<caf::atom("p_sslclr")>;
-
-// CAF 0.17's openssl sessions leave OpenSSL's per-thread error queue filled when a peer's
-// connection breaks abruptly (kill -9); the next TLS read or write of *another* connection on
-// the multiplexer thread then reads that stale error as its own and closes a healthy
-// connection. This broker runs on the multiplexer thread and empties the queue when told that a
-// connection was lost, which usually comes before the next TLS operation. (Sessions that still
-// drop are re-established by the dial logic.)
-caf::behavior ssl_error_clearer(caf::io::broker*) {
-  return {[](clear_atom) { ERR_clear_error(); }};
-}
+// Self-message: try to open the peer endpoint again (see listen()).
+using p_listen_atom = caf::atom_constant<caf::atom("p_listen")>;
+constexpr auto listen_retry_interval = std::chrono::milliseconds(100);
+constexpr int listen_attempts = 100; // 10 s
 
 caf::error refuse(std::string msg) { return to_caf(make_error(errc::invalid_input, std::move(msg))); }
 caf::error unavailable(std::string msg) { return to_caf(make_error(errc::unavailable, std::move(msg))); }
@@ -127,8 +118,6 @@ void dial_failed(peer_self self, const std::string& key, const std::string& reas
   auto& st = self->state;
   auto* t = st.books->find(key);
   log::info(component, "cannot connect to " + (t ? t->addr.multiaddr() : key) + ": " + reason);
-  if (st.ssl_errors) // a failed TLS handshake leaves its error queued too
-    self->send(st.ssl_errors, clear_atom::value);
   settle_waiters(self, key, {}, reason);
   st.books->dial_failed(key, peer_clock::now());
 }
@@ -230,6 +219,14 @@ void handshake_as_initiator(peer_self self, const std::string& key, caf::actor r
       [=](caf::error& e) { dial_failed(self, key, "handshake: " + render(self, e)); });
 }
 
+// Asks the middleman to drop its cached entry for `gone`, an actor this actor saw go down.
+// The middleman actor's down handler (CAF 0.17 middleman_actor_impl) erases every cache entry
+// naming the down_msg's source; its typed interface does not list down_msg, hence the cast.
+void forget_cached(peer_self self, const caf::actor& gone) {
+  caf::anon_send(caf::actor_cast<caf::actor>(self->state.mm),
+                 caf::down_msg{gone.address(), caf::exit_reason::remote_link_unreachable});
+}
+
 void dial(peer_self self, const std::string& key) {
   auto& st = self->state;
   auto* t = st.books->find(key);
@@ -249,11 +246,15 @@ void dial(peer_self self, const std::string& key) {
           return;
         }
         auto remote = caf::actor_cast<caf::actor>(ptr);
-        if (self->state.dead.count(remote.address()))
-          // CAF's middleman caches the actor it found at an address and may keep answering
-          // with the endpoint's previous (restarted) peer actor; the remote side's own redial
-          // (its dial book survives the restart) restores the session meanwhile.
-          return dial_failed(self, key, "the middleman returned the remote's previous peer actor");
+        if (self->state.dead.count(remote.address())) {
+          // CAF's middleman caches the actor it found at each address and forgets it only when
+          // its own monitor reports it down; until then every dial of the address gets the
+          // dead actor back (and its requests time out), so a restarted peer would never be
+          // reached again. We saw it go down: tell the middleman, which drops the entry, and
+          // the next dial opens a fresh connection.
+          forget_cached(self, remote);
+          return dial_failed(self, key, "the middleman returned the remote's previous peer actor (cache entry dropped)");
+        }
         handshake_as_initiator(self, key, remote);
       },
       [=](caf::error& e) { dial_failed(self, key, render(self, e)); });
@@ -357,6 +358,48 @@ const session* session_of(peer_self self, const caf::actor_addr& remote) {
   return nullptr;
 }
 
+// Opens the peer endpoint. After a restart of this actor the previous incarnation's endpoint
+// may still hold the port for a moment (the middleman closes it asynchronously, after the old
+// actor is gone), so a port that cannot be opened is tried again for a while instead of
+// failing at once and using up the supervisor's restart budget.
+void listen(peer_self self, int attempt) {
+  auto& st = self->state;
+  const std::string host = st.cfg.listen.host;
+  // A restarted actor takes the port its predecessor bound (with port 0 in the options too),
+  // so that peers can still dial the address they know.
+  const bool earlier_incarnation = st.cfg.bound_port && *st.cfg.bound_port != 0;
+  uint16_t want = earlier_incarnation ? *st.cfg.bound_port : st.cfg.listen.port;
+  self->request(st.mm, std::chrono::seconds(30), caf::publish_atom::value, want,
+                caf::actor_cast<caf::strong_actor_ptr>(self), std::set<std::string>{}, host, true)
+    .then(
+      [=](uint16_t port) {
+        auto& st = self->state;
+        st.port = port;
+        if (st.cfg.bound_port)
+          *st.cfg.bound_port = port;
+        st.listen_addr = config::peer_address{config::host_port{host, port}, {}}.multiaddr();
+        self->attach_functor([mm = st.mm, addr = self->address(), port] {
+          caf::anon_send(mm, caf::unpublish_atom::value, addr, port);
+        });
+        log::info(component, "peer endpoint listening on " + st.listen_addr + "/p2p/" + st.cfg.identity->peer_id() +
+                                 (st.cfg.tls ? " (TLS)" : " (plaintext)"));
+        self->send(self, p_tick_atom::value);
+      },
+      [=](caf::error& e) {
+        auto where = config::host_port{host, want}.str();
+        // Only a port an earlier incarnation held is waited for: at first start a port in use
+        // is another program's, and the node says so at once.
+        if (e == caf::sec::cannot_open_port && earlier_incarnation && attempt < listen_attempts) {
+          if (attempt == 1)
+            log::info(component, "port " + where + " is still in use (a previous peer endpoint closing?): retrying");
+          self->delayed_send(self, listen_retry_interval, p_listen_atom::value, attempt + 1);
+          return;
+        }
+        log::error(component, "cannot listen on " + where + ": " + render(self, e));
+        self->quit(e);
+      });
+}
+
 caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -373,11 +416,10 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
   for (const auto& b : st.cfg.bootstrap)
     if (!st.books->find(dial_book::key_of(b)))
       st.books->add_bootstrap(b);
-  if (st.cfg.tls)
-    st.ssl_errors = sys.middleman().spawn_broker(ssl_error_clearer);
+  if (st.cfg.tls && !tls::error_queue_guard_active())
+    log::warning(component, "the OpenSSL error-queue guard is not linked in: a peer whose TLS connection breaks "
+                            "may take healthy connections down with it (tls_error_queue.hpp)");
   self->set_down_handler([=](caf::down_msg& dm) {
-    if (self->state.ssl_errors && dm.reason == caf::exit_reason::remote_link_unreachable)
-      self->send(self->state.ssl_errors, clear_atom::value);
     self->state.pending.erase(dm.source);
     if (self->state.dead.size() > 256)
       self->state.dead.clear();
@@ -390,34 +432,14 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
       drop_session(self, id, "connection lost: " + render(self, dm.reason));
   });
   self->set_exit_handler([=](caf::exit_msg& em) {
-    if (self->state.ssl_errors)
-      self->send_exit(self->state.ssl_errors, em.reason);
     for (auto& kv : self->state.peers)
       self->send(kv.second.remote, p_bye_atom::value, std::string("node shutting down"));
     self->quit(em.reason);
   });
-  const std::string host = st.cfg.listen.host;
-  self->request(st.mm, std::chrono::seconds(30), caf::publish_atom::value, st.cfg.listen.port,
-                caf::actor_cast<caf::strong_actor_ptr>(self), std::set<std::string>{}, host, true)
-    .then(
-      [=](uint16_t port) {
-        auto& st = self->state;
-        st.port = port;
-        st.listen_addr = config::peer_address{config::host_port{host, port}, {}}.multiaddr();
-        self->attach_functor([mm = st.mm, addr = self->address(), port] {
-          caf::anon_send(mm, caf::unpublish_atom::value, addr, port);
-        });
-        log::info(component, "peer endpoint listening on " + st.listen_addr + "/p2p/" + st.cfg.identity->peer_id() +
-                                 (st.cfg.tls ? " (TLS)" : " (plaintext)"));
-        self->send(self, p_tick_atom::value);
-      },
-      [=](caf::error& e) {
-        log::error(component, "cannot listen on " + config::host_port{host, self->state.cfg.listen.port}.str() +
-                                  ": " + render(self, e));
-        self->quit(e);
-      });
+  listen(self, 1);
   return {
     [=](p_tick_atom) { on_tick(self); },
+    [=](p_listen_atom, int attempt) { listen(self, attempt); },
     [=](p_hello_atom, const std::string& ikey, const std::string& inonce, const caf::actor& iex,
         const std::string& ilisten) {
       // Before make_response_promise(), which takes the sender out of the current message.

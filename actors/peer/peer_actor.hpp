@@ -24,6 +24,9 @@ struct peer_actor_config {
   // Known addresses, shared by every incarnation of the actor: after a restart it redials the
   // peers it had (their middleman may hold on to its previous handle). Null: a fresh book.
   std::shared_ptr<dial_book> book;
+  // The port the endpoint was bound to, shared the same way: a restarted actor listens on the
+  // same port even when `listen` says 0. Null: not kept.
+  std::shared_ptr<uint16_t> bound_port;
 };
 
 // Event-based: every network step is an asynchronous request to the middleman actor.

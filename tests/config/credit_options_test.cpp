@@ -48,3 +48,14 @@ TEST_CASE("credit options: serve rate takes a size, 0 means unlimited", "[config
   CHECK(bad.err().message.find("--serve-rate") != std::string::npos);
   CHECK_FALSE(load({"--serve-rate", "5 parsecs"}));
 }
+
+TEST_CASE("credit options: credit-unit takes a size, defaults to 1 MiB and refuses 0", "[credit][options]") {
+  CHECK(help_text("mantled").find("--credit-unit <size>") != std::string::npos);
+  CHECK(load({})->options.credit_unit == 1ull << 20);
+  CHECK(load({"--credit-unit", "64KiB"})->options.credit_unit == 64ull << 10);
+  CHECK(resolve(*parse_config_text("credit-unit = 2MiB\n", "n.conf"), {})->credit_unit == 2ull << 20);
+  auto zero = load({"--credit-unit", "0"});
+  REQUIRE_FALSE(zero);
+  CHECK(zero.err().message.find("credit-unit") != std::string::npos);
+  CHECK_FALSE(load({"--credit-unit", "lots"}));
+}

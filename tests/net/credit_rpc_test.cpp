@@ -46,11 +46,21 @@ TEST_CASE("mantle/credit/ls lists every peer with ratio and trust", "[credit][cr
   auto j = credit_list_json(sample());
   REQUIRE(j["Peers"].size() == 2);
   CHECK(j["Peers"][0] == json{{"Peer", peer_b}, {"Sent", 300}, {"Recv", 99}, {"Ratio", 3}, {"Exchanged", 7},
-                              {"Trusted", false}, {"Cut", false}});
+                              {"Trusted", false}, {"Cut", false}, {"Refused", 0}, {"Unit", 1}});
   CHECK(j["Peers"][1]["Ratio"].get<double>() == 0.25);
   CHECK(j["Peers"][1]["Trusted"] == true);
   CHECK(j["Peers"][1]["Cut"] == true);
   CHECK(credit_list_json({}) == json{{"Peers", json::array()}});
+}
+
+TEST_CASE("mantle/credit/ls shows the ratio in the ledger's credit unit, Kubo's receipt in bytes", "[credit][credit_rpc]") {
+  // 3 MiB sent, 1 MiB received, unit 1 MiB: 3 / (1 + 1) = 1.5 units; in bytes ~3.
+  ledger_entry e{peer_b, 3u << 20, 1u << 20, false, 4, false, 17, 1u << 20};
+  auto j = credit_list_json({e});
+  CHECK(j["Peers"][0]["Ratio"].get<double>() == 1.5);
+  CHECK(j["Peers"][0]["Refused"] == 17);
+  CHECK(j["Peers"][0]["Unit"] == 1048576);
+  CHECK(kubo_ledger_json(peer_b, {e})["Value"].get<double>() == Approx(3.0).epsilon(1e-6));
 }
 
 TEST_CASE("credit RPC routes: arguments, peer id forms and ledger errors", "[credit][credit_rpc]") {

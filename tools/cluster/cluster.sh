@@ -27,24 +27,35 @@ die() { echo "cluster: $*" >&2; exit 1; }
 alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; [[ $s != Z* ]]; }
 
 free_port() {
+  # Below the kernel's ephemeral range: a port in it may be the local end of some outgoing
+  # connection, which the probe below cannot see and which makes the node's bind() fail.
+  local ephemeral_low=32768
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r ephemeral_low _ < /proc/sys/net/ipv4/ip_local_port_range
+  [ "$ephemeral_low" -gt 12000 ] || ephemeral_low=32768
   local p
   for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((10000 + RANDOM % (ephemeral_low - 10000)))
     (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
   done
   die "no free port found"
 }
 
 # Starts node $1 from DIR/node$1/args (one option per line); waits for its RPC and peer endpoint.
+# With a third argument "retry", a node that exits because one of its ports was taken meanwhile
+# (free_port only probes; another program may bind the port first) makes launch return 2.
 launch() {
-  local dir=$1 i=$2 nd=$1/node$2
+  local dir=$1 i=$2 nd=$1/node$2 mode=${3:-}
   local args=()
   mapfile -t args < "$nd/args"
+  local mark=0; [ -f "$nd/log" ] && mark=$(wc -l < "$nd/log")
   "$bin/mantled" "${args[@]}" >> "$nd/log" 2>&1 &
   echo $! > "$nd/pid"
   local rpc; rpc=$(cat "$nd/rpc")
   for _ in $(seq 1 400); do
     if ! alive "$(cat "$nd/pid")"; then
+      if [ "$mode" = retry ] && tail -n +"$((mark + 1))" "$nd/log" | grep -q "already in use"; then
+        return 2
+      fi
       tail -20 "$nd/log" >&2
       die "node $i exited during start (log: $nd/log)"
     fi
@@ -104,22 +115,29 @@ cmd_start() {
   if [ $validators = 1 ]; then make_genesis "$n" "$dir"; fi
   local addrs=()
   for i in $(seq 0 $((n - 1))); do
-    local nd=$dir/node$i rpc gw peer
+    local nd=$dir/node$i rpc gw peer attempt started=0
     mkdir -p "$nd"
-    rpc=$(free_port); gw=$(free_port); peer=$(free_port)
-    echo "127.0.0.1:$rpc" > "$nd/rpc"
-    echo "127.0.0.1:$gw" > "$nd/gateway"
-    {
-      printf '%s\n' --data-dir "$nd/data" --rpc-addr "127.0.0.1:$rpc" --gateway-addr "127.0.0.1:$gw" \
-        --peer-addr "127.0.0.1:$peer" --peer-tls-ca "$dir/network/ca.crt" --peer-tls-ca-key "$dir/network/ca.key"
-      if [ ${#addrs[@]} -gt 0 ]; then
-        if [ $chain = 1 ]; then printf '%s\n' --bootstrap "${addrs[-1]}"
-        else for a in "${addrs[@]}"; do printf '%s\n' --bootstrap "$a"; done; fi
-      fi
-      if [ $validators = 1 ]; then printf '%s\n' --genesis "$dir/genesis.json"; fi
-      [ ${#extra[@]} -gt 0 ] && printf '%s\n' "${extra[@]}"
-    } > "$nd/args"
-    launch "$dir" "$i"
+    for attempt in 1 2 3 4 5; do
+      rpc=$(free_port); gw=$(free_port); peer=$(free_port)
+      [ "$rpc" != "$gw" ] && [ "$gw" != "$peer" ] && [ "$rpc" != "$peer" ] || continue
+      echo "127.0.0.1:$rpc" > "$nd/rpc"
+      echo "127.0.0.1:$gw" > "$nd/gateway"
+      {
+        printf '%s\n' --data-dir "$nd/data" --rpc-addr "127.0.0.1:$rpc" --gateway-addr "127.0.0.1:$gw" \
+          --peer-addr "127.0.0.1:$peer" --peer-tls-ca "$dir/network/ca.crt" --peer-tls-ca-key "$dir/network/ca.key"
+        if [ ${#addrs[@]} -gt 0 ]; then
+          if [ $chain = 1 ]; then printf '%s\n' --bootstrap "${addrs[-1]}"
+          else for a in "${addrs[@]}"; do printf '%s\n' --bootstrap "$a"; done; fi
+        fi
+        if [ $validators = 1 ]; then printf '%s\n' --genesis "$dir/genesis.json"; fi
+        [ ${#extra[@]} -gt 0 ] && printf '%s\n' "${extra[@]}"
+      } > "$nd/args"
+      local rc=0
+      launch "$dir" "$i" retry || rc=$?
+      if [ $rc -eq 0 ]; then started=1; break; fi
+      echo "cluster: node $i: a port was taken meanwhile, trying other ports" >&2
+    done
+    [ $started = 1 ] || die "node $i could not start on free ports (log: $nd/log)"
     local id; id=$(sed -n 's/^peer identity: //p' "$nd/log" | tail -1)
     echo "/ip4/127.0.0.1/tcp/$peer/p2p/$id" > "$nd/multiaddr"
     addrs+=("$(cat "$nd/multiaddr")")

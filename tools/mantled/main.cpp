@@ -124,6 +124,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   ledger.store = std::move(*ledger_opened);
   ledger.trusted.insert(env.options.trusted_peers.begin(), env.options.trusted_peers.end());
   ledger.limits.rate = env.options.serve_rate;
+  ledger.credit_unit = env.options.credit_unit;
 
   std::vector<child_spec> out;
   if (store) {
@@ -149,6 +150,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   peer.listen = env.options.peer_addr;
   peer.tls = env.options.peer_tls;
   peer.book = std::make_shared<dial_book>(); // kept across restarts of the peer actor
+  peer.bound_port = std::make_shared<uint16_t>(0); // likewise: restarts listen where peers know it
   for (const auto& b : env.options.bootstrap)
     if (auto a = config::parse_peer_address(b))
       peer.bootstrap.push_back(*a); // already checked when the options were read

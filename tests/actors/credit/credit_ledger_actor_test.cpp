@@ -211,6 +211,7 @@ TEST_CASE("ledger actor: a free-rider is throttled as its ratio grows, a contrib
   system_fixture f;
   credit_ledger_config cfg;
   cfg.seed = 2024;
+  cfg.credit_unit = 1; // bytes, like the policy test this mirrors
   auto ledger = spawn_credit_ledger(*f.sys, cfg);
   caf::scoped_actor self{*f.sys};
   constexpr uint64_t block = 64 * 1024;

@@ -38,10 +38,56 @@ TEST_CASE("serve probability follows 1 - 1/(1 + e^(6 - 3r))", "[credit]") {
   CHECK(p == 0.0);
 }
 
-TEST_CASE("debt ratio is sent / (received + 1)", "[credit]") {
+TEST_CASE("debt ratio is sent units / (received units + 1)", "[credit]") {
+  // A unit of one byte is the raw formula sent / (received + 1).
+  CHECK(debt_ratio(peer_credit{}, 1) == 0.0);
+  CHECK(debt_ratio(peer_credit{100, 49, 0}, 1) == 2.0);
+  CHECK(debt_ratio(peer_credit{1 << 20, 0, 0}, 1) == 1048576.0);
+  CHECK(debt_ratio(peer_credit{100, 49, 0}, 0) == 2.0); // 0 is taken as 1
+  // The default unit is 1 MiB.
+  constexpr uint64_t mib = 1 << 20;
+  CHECK(default_credit_unit == mib);
   CHECK(debt_ratio(peer_credit{}) == 0.0);
-  CHECK(debt_ratio(peer_credit{100, 49, 0}) == 2.0);
-  CHECK(debt_ratio(peer_credit{1 << 20, 0, 0}) == 1048576.0);
+  CHECK(debt_ratio(peer_credit{mib, 0, 0}) == 1.0);
+  CHECK(debt_ratio(peer_credit{4 * mib, mib, 0}) == 2.0);
+  CHECK(debt_ratio(peer_credit{256 * 1024, 0, 0}) == 0.25);
+  CHECK(debt_ratio(peer_credit{6 * mib, 2 * mib, 0}, 2 * mib) == 1.5);
+}
+
+TEST_CASE("with credit units a newcomer gets a few MiB before the throttle bites", "[credit][freerider]") {
+  constexpr uint64_t block = 256 * 1024;
+  credit_policy pol({}, [] { return 0; });
+  CHECK(pol.unit() == default_credit_unit);
+  pol.record("new", block, 0); // its first 256 KiB block, nothing given back yet
+  CHECK(pol.ratio("new") == 0.25);
+  CHECK(serve_probability(pol.ratio("new")) > 0.99);
+  // In raw bytes the same newcomer would owe 262144 and never be served again.
+  CHECK(serve_probability(debt_ratio(pol.account("new"), 1)) == 0.0);
+  pol.record("new", 3 * block, 0); // 1 MiB
+  CHECK(serve_probability(pol.ratio("new")) == Approx(0.952574126822433).epsilon(1e-12));
+  pol.record("new", 4 * block, 0); // 2 MiB: even odds
+  CHECK(serve_probability(pol.ratio("new")) == 0.5);
+  pol.record("new", 8 * block, 0); // 4 MiB: throttled
+  CHECK(serve_probability(pol.ratio("new")) < 0.003);
+  // Giving back 3 MiB brings it to 4 / (3 + 1) = 1 unit: served 95% of the time again.
+  pol.record("new", 0, 12 * block);
+  CHECK(pol.ratio("new") == 1.0);
+}
+
+TEST_CASE("refusals by the debt ratio are counted per peer and listed", "[credit]") {
+  credit_policy pol({"T"}, [] { return UINT64_MAX; }, 1); // worst draw, unit of one byte
+  pol.record("P", 100, 0);
+  CHECK(pol.decide("P") == verdict::refuse_ratio);
+  CHECK(pol.decide("P") == verdict::refuse_ratio);
+  CHECK(pol.decide("T") == verdict::serve);
+  CHECK(pol.decide("Q") == verdict::refuse_ratio); // a peer never recorded is listed once refused
+  auto e = pol.entries(); // P, Q, T
+  REQUIRE(e.size() == 3);
+  CHECK(e[0].refused == 2);
+  CHECK(e[0].unit == 1);
+  CHECK(e[1].peer_id == "Q");
+  CHECK(e[1].refused == 1);
+  CHECK(e[2].refused == 0);
 }
 
 TEST_CASE("unit_interval maps 64 random bits to a double u, 0 <= u < 1", "[credit]") {
@@ -53,7 +99,7 @@ TEST_CASE("unit_interval maps 64 random bits to a double u, 0 <= u < 1", "[credi
 
 TEST_CASE("a draw under the serve probability serves, one above refuses", "[credit]") {
   uint64_t next = 0;
-  credit_policy pol({}, [&] { return next; });
+  credit_policy pol({}, [&] { return next; }, 1);
   pol.record("P", 100, 0);
   pol.record("P", 0, 49); // r = 2, p = 0.5
   next = bits_for(0.5 - 0x1.0p-53);
@@ -85,14 +131,14 @@ TEST_CASE("seeded decisions over many draws match the probability", "[credit]") 
   const int n = 10000;
   for (auto [sent, received, expected] : {row{0, 0, 9976}, row{100, 99, 9508}, row{200, 99, 5012},
                                           row{300, 99, 467}, row{400, 99, 19}}) {
-    credit_policy pol({}, seeded(7));
+    credit_policy pol({}, seeded(7), 1);
     pol.record("P", sent, received);
     int served = 0;
     for (int i = 0; i < n; ++i)
       served += pol.decide("P") == verdict::serve;
-    double p = serve_probability(debt_ratio(pol.account("P")));
+    double p = serve_probability(pol.ratio("P"));
     double sigma = std::sqrt(n * p * (1 - p));
-    INFO("r = " << debt_ratio(pol.account("P")) << ", served " << served);
+    INFO("r = " << pol.ratio("P") << ", served " << served);
     CHECK(std::abs(served - n * p) <= 5 * sigma + 1);
     CHECK(served == expected);
   }
@@ -133,7 +179,7 @@ TEST_CASE("a free-rider is refused more and more, a contributor keeps being serv
   // never gives again, so its debt ratio climbs past 2 (served half the time) and 4; the
   // contributor sends us a block for every block we serve it, so its ratio stays below 1.
   constexpr uint64_t block = 64 * 1024;
-  credit_policy pol({}, seeded(2024));
+  credit_policy pol({}, seeded(2024), 1); // counted in bytes, as the shape below was worked out
   pol.record("free", 0, 4 << 20);
   pol.record("giver", 0, 4 << 20);
   const int windows = 8, per_window = 50;
@@ -164,8 +210,8 @@ TEST_CASE("a free-rider is refused more and more, a contributor keeps being serv
     CHECK(free_served[w] <= per_window / 5);
   for (int g : giver_served)
     CHECK(g >= per_window * 9 / 10);
-  CHECK(debt_ratio(pol.account("free")) > 2.5);
-  CHECK(debt_ratio(pol.account("giver")) < 1.0);
+  CHECK(pol.ratio("free") > 2.5);
+  CHECK(pol.ratio("giver") < 1.0);
 }
 
 TEST_CASE("a trusted \"*\" trusts every peer but a cut one", "[credit]") {
