@@ -66,6 +66,7 @@ struct exchange_state {
   bool writing = false;
   // Want-blocks being answered, per peer; a cancel removes the entry and the block is not sent.
   std::map<std::string, std::unordered_set<std::string>> serving;
+  std::map<std::string, size_t> checking; // want-haves being looked up, per peer
   exchange_stats stats;
   bool tick_scheduled = false;
   static inline const char* name = "exchange";
@@ -287,16 +288,18 @@ void flush_engine(actor_t* self) {
     auto p = st.peers.find(out.peer);
     if (p == st.peers.end())
       continue;
-    switch (out.kind) {
-      case exchange::msg_kind::want_have:
-        self->send(p->second, want_have{std::move(out.cids)});
-        break;
-      case exchange::msg_kind::want_block:
-        self->send(p->second, want_block{std::move(out.cids)});
-        break;
-      case exchange::msg_kind::cancel:
-        self->send(p->second, cancel{std::move(out.cids)});
-        break;
+    for (auto& cids : exchange::split_cids(std::move(out.cids), st.cfg.serve_limits.max_cids)) {
+      switch (out.kind) {
+        case exchange::msg_kind::want_have:
+          self->send(p->second, want_have{std::move(cids)});
+          break;
+        case exchange::msg_kind::want_block:
+          self->send(p->second, want_block{std::move(cids)});
+          break;
+        case exchange::msg_kind::cancel:
+          self->send(p->second, cancel{std::move(cids)});
+          break;
+      }
     }
   }
   for (auto& f : st.engine.take_failures())
@@ -333,6 +336,7 @@ void forget_peer(actor_t* self, const std::string& id) {
   self->demonitor(it->second);
   st.peers.erase(it);
   st.serving.erase(id);
+  st.checking.erase(id);
   st.engine.peer_down(id);
 }
 
@@ -351,6 +355,28 @@ void send_to_peer(actor_t* self, const std::string& id, caf::message msg) {
   auto p = self->state.peers.find(id);
   if (p != self->state.peers.end())
     self->send(p->second, std::move(msg));
+}
+
+// Whether a want message from `id` is within the serving limits; logs why not.
+bool admit(actor_t* self, const std::string& id, exchange::msg_kind kind, size_t cids) {
+  auto& st = self->state;
+  size_t pending = 0;
+  if (auto s = st.serving.find(id); s != st.serving.end())
+    pending += s->second.size();
+  if (auto c = st.checking.find(id); c != st.checking.end())
+    pending += c->second;
+  auto why = exchange::refuse_reason(kind, cids, pending, st.cfg.serve_limits);
+  if (why.empty())
+    return true;
+  ++st.stats.refused_msgs;
+  log::warning(component, "ignoring a " + why + " from peer " + id);
+  return false;
+}
+
+void have_checked(actor_t* self, const std::string& id) {
+  auto c = self->state.checking.find(id);
+  if (c != self->state.checking.end() && c->second > 0)
+    --c->second;
 }
 
 void serve_block(actor_t* self, const std::string& id, const cid& c, std::string data) {
@@ -426,7 +452,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
     // --- serving
     [=](want_have& w) {
       auto id = sender_peer(self);
-      if (id.empty())
+      if (id.empty() || !admit(self, id, exchange::msg_kind::want_have, w.cids.size()))
         return;
       auto store = resolve(self->state.cfg.store);
       for (auto& c : w.cids) {
@@ -434,20 +460,25 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
           send_to_peer(self, id, caf::make_message(dont_have{{c}}));
           continue;
         }
+        ++self->state.checking[id];
         self->request(store, store_timeout, blk_has_atom::value, c)
           .then(
             [=](bool present) {
+              have_checked(self, id);
               if (present)
                 send_to_peer(self, id, caf::make_message(have{{c}}));
               else
                 send_to_peer(self, id, caf::make_message(dont_have{{c}}));
             },
-            [=](caf::error&) { send_to_peer(self, id, caf::make_message(dont_have{{c}})); });
+            [=](caf::error&) {
+              have_checked(self, id);
+              send_to_peer(self, id, caf::make_message(dont_have{{c}}));
+            });
       }
     },
     [=](want_block& w) {
       auto id = sender_peer(self);
-      if (id.empty())
+      if (id.empty() || !admit(self, id, exchange::msg_kind::want_block, w.cids.size()))
         return;
       auto store = resolve(self->state.cfg.store);
       for (auto& c : w.cids) {
@@ -485,8 +516,10 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
     },
     [=](cancel& x) {
       auto id = sender_peer(self);
+      if (id.empty() || !admit(self, id, exchange::msg_kind::cancel, x.cids.size()))
+        return;
       auto s = self->state.serving.find(id);
-      if (id.empty() || s == self->state.serving.end())
+      if (s == self->state.serving.end())
         return;
       for (auto& c : x.cids)
         s->second.erase(c.mh);

@@ -13,7 +13,7 @@
 // Prints one JSON object per measurement, then a summary.
 // usage: bench_exchange [--size BYTES=1073741824] [--dir /tmp] [--only pair|fanout]
 //                       [--tls off|on|both] [--fetchers 4]
-// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_RELAXED_SLEEP_US,
+// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_SCHED=sharing, BENCH_RELAXED_SLEEP_US,
 //      BENCH_PAUSE_S (sleep before each fetch, to attach perf)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -91,6 +91,8 @@ struct bench_node {
       cfg.openssl_certificate = t->cert;
       cfg.openssl_key = t->key;
     }
+    if (const char* v = std::getenv("BENCH_SCHED")) // stealing (CAF's default) or sharing
+      cfg.set("scheduler.policy", caf::atom_from_string(v));
     if (const char* v = std::getenv("BENCH_RELAXED_SLEEP_US"))
       cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::microseconds(std::atoi(v))});
     sys = std::make_unique<caf::actor_system>(cfg);
