@@ -38,10 +38,11 @@ struct outgoing {
 };
 
 struct engine_limits {
-  // want-blocks outstanding at one peer. Small on purpose: with CAF 0.17 the middleman slows
-  // down sharply when several MiB wait in one connection's write buffer (bench_exchange on
-  // loopback: 32 -> ~55 MB/s, 8 -> 90-160 MB/s, 1-6 about the same as 8).
-  size_t per_peer = 8;
+  // want-blocks outstanding at one peer (4 MiB of 256 KiB blocks). Small on purpose: with
+  // CAF 0.17 a fetch slows down when more MiB are in flight on one connection (bench_exchange,
+  // 512 MiB on tmpfs, sharing scheduler, MB/s over 3-5 runs on a loaded 2-core VM: 8 -> 194-238,
+  // 16 -> 173-443 (mean ~310), 24 -> 97-252, 32 -> 108-308; CPU per GiB grows from 24 on).
+  size_t per_peer = 16;
   size_t total = 256;   // want-blocks outstanding over all peers
   // Unanswered want-haves at one peer; the rest wait. Below what a serving node accepts
   // (want_limits::max_pending), so a wide DAG with no known holder is never refused.
