@@ -1,5 +1,4 @@
 #include "actors/node/node.hpp"
-#include "actors/node/scheduler_policy.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -120,7 +119,6 @@ int run(int argc, char** argv, const children_factory& make_children) {
 
   caf::actor_system_config cfg;
   register_types(cfg);
-  use_node_scheduler(cfg);
   if (opts.threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.threads));
   // Peer transport (actors/peer) and remote actors (a block store in another process) go

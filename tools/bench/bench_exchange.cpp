@@ -13,7 +13,7 @@
 // Prints one JSON object per measurement, then a summary.
 // usage: bench_exchange [--size BYTES=1073741824] [--dir /tmp] [--only pair|fanout]
 //                       [--tls off|on|both] [--fetchers 4]
-// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_SCHED=stealing|sharing (default: mantled's), BENCH_RELAXED_SLEEP_US,
+// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_SCHED=sharing (default: stealing, as mantled), BENCH_RELAXED_SLEEP_US,
 //      BENCH_PAUSE_S (sleep before each fetch, to attach perf)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,7 +39,6 @@
 
 #include "actors/block_store/block_store_actor.hpp"
 #include "actors/exchange/exchange_actor.hpp"
-#include "actors/node/scheduler_policy.hpp"
 #include "messages/errors.hpp"
 #include "messages/exchange.hpp"
 #include "messages/node_types.hpp"
@@ -92,8 +91,9 @@ struct bench_node {
       cfg.openssl_certificate = t->cert;
       cfg.openssl_key = t->key;
     }
-    node::use_node_scheduler(cfg); // as mantled
-    if (const char* v = std::getenv("BENCH_SCHED")) // stealing (CAF's default) or sharing
+    // mantled runs CAF's default, work stealing; "sharing" blocks idle workers instead of
+    // polling them (see the branch report for what it changes).
+    if (const char* v = std::getenv("BENCH_SCHED"))
       cfg.set("scheduler.policy", caf::atom_from_string(v));
     if (const char* v = std::getenv("BENCH_RELAXED_SLEEP_US"))
       cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::microseconds(std::atoi(v))});
