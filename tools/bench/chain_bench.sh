@@ -86,5 +86,20 @@ done
 [ "$height" -ge 2 ] || { echo "chain_bench: no blocks finalized within 30 s" >&2; tail -20 "$work/node0/log" >&2; exit 1; }
 echo "chain_bench: $nodes validators up, height $height" >&2
 
+# CPU seconds (user + system) the nodes used so far, from /proc.
+node_cpu() {
+  local t=0 p
+  for p in "${pids[@]}"; do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  python3 -c "import os,sys; print(f'{int(sys.argv[1]) / os.sysconf(\"SC_CLK_TCK\"):.2f}')" "$t"
+}
+idle=${CHAIN_BENCH_IDLE_S:-5}
+c0=$(node_cpu); sleep "$idle"; c1=$(node_cpu)
+echo "chain_bench: idle nodes used $(python3 -c "print(f'{($c1 - $c0) / $idle:.2f}')") CPU cores (all $nodes together, empty blocks)" >&2
 IFS=,
-"$build/bench_chain" run "$work" "${rpcs[*]}" "$m" "$batch" "$singles"
+"$build/bench_chain" run "$work" "${rpcs[*]}" "$m" "$batch" "$singles" > "$work/result.json"
+unset IFS
+c2=$(node_cpu)
+echo "chain_bench: the nodes used $(python3 -c "print(f'{$c2 - $c1:.1f}')") CPU seconds during the run" >&2
+cat "$work/result.json"
