@@ -590,8 +590,9 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
     [=](p_lookup_atom, const std::string& name) -> caf::result<caf::actor> {
       auto from = self->current_sender();
       bool known = false;
+      // Any actor of an authenticated peer's node may ask (its validator asks, not its peer actor).
       for (auto& [id, s] : self->state.peers)
-        known = known || (s.remote && s.remote.address() == caf::actor_cast<caf::actor_addr>(from));
+        known = known || (s.remote && from && s.remote.node() == from->node());
       if (!known)
         return to_caf(make_error(errc::unavailable, "lookup refused: not an authenticated peer"));
       if (name != "validator")

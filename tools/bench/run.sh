@@ -9,6 +9,8 @@
 #   per fetcher, fairness), each without and with TLS.
 # The HTTP gateway against nginx (1 GiB with curl, small files with wrk) is a separate run:
 # tools/bench/gateway_bench.sh (needs scripts/install-deps.sh --with-bench-tools).
+# The chain (4 validators, finalized transfers/s against the Ed25519 verify rate, single-tx
+# finality) is tools/bench/chain_bench.sh [build_dir] [txs] [block_time_ms] (builds nothing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 size=${1:-1073741824}
