@@ -90,11 +90,12 @@ struct exchange_stats {
   uint64_t blocks_received = 0; // verified and stored
   uint64_t bytes_received = 0;
   uint64_t rejected = 0;        // wrong or unrequested blocks
+  uint64_t refused_msgs = 0;    // want messages over the serving limits, dropped
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exchange_stats& x) {
   return f(caf::meta::type_name("mantle::exchange_stats"), x.peers, x.wants, x.blocks_sent,
-           x.bytes_sent, x.blocks_received, x.bytes_received, x.rejected);
+           x.bytes_sent, x.blocks_received, x.bytes_received, x.rejected, x.refused_msgs);
 }
 
 } // namespace mantle

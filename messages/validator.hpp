@@ -13,6 +13,7 @@
 //   (chain_vals_atom)                  -> validator set and candidates
 //   (chain_era_atom)                   -> era and chain parameters
 //   (chain_submit_atom, std::string)   -> tx hash (hex): a signed tx, encoded
+//   (chain_submit_atom, chain_txs)     -> JSON list, per tx in order {"Hash"} or {"Error"}
 //   sign_request                       -> tx hash (hex): signed with a keystore account
 //   (acct_new_atom, std::string name)  -> {"name","key"}; (acct_list_atom) -> [{"name","key"}]
 // Errors are mantle errors (messages/errors.hpp) with a message a person can act on.

@@ -77,8 +77,10 @@ std::string encode(const node& n) {
   return out;
 }
 
-result<node> decode(std::string_view in) {
-  node n;
+namespace {
+
+// `data` null: Data is checked but not copied (a 256 KiB leaf costs nothing extra).
+status decode_into(std::string_view in, std::vector<link>& links, std::optional<std::string>* data) {
   bool seen_data = false;
   while (!in.empty()) {
     auto f = pb::read_field(in, "dag-pb node");
@@ -93,17 +95,34 @@ result<node> decode(std::string_view in) {
       auto l = decode_link(f->bytes);
       if (!l)
         return l.err();
-      n.links.push_back(std::move(*l));
+      links.push_back(std::move(*l));
     } else if (f->number == 1) {
       if (seen_data)
         return make_error(errc::invalid_input, "dag-pb node: Data repeated");
       seen_data = true;
-      n.data = std::string(f->bytes);
+      if (data)
+        *data = std::string(f->bytes);
     } else {
       return make_error(errc::invalid_input, "dag-pb node: unknown field " + std::to_string(f->number));
     }
   }
+  return {};
+}
+
+} // namespace
+
+result<node> decode(std::string_view in) {
+  node n;
+  if (auto s = decode_into(in, n.links, &n.data); !s)
+    return s.err();
   return n;
+}
+
+result<std::vector<link>> decode_links(std::string_view in) {
+  std::vector<link> links;
+  if (auto s = decode_into(in, links, nullptr); !s)
+    return s.err();
+  return links;
 }
 
 } // namespace mantle::dag_pb

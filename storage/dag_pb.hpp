@@ -24,6 +24,8 @@ struct node {
 
 std::string encode(const node& n);
 result<node> decode(std::string_view bytes);
+// decode(bytes)->links, with the same checks, without copying Data.
+result<std::vector<link>> decode_links(std::string_view bytes);
 
 // Serialized size of one link inside a node (used for the HAMT threshold and block limits).
 size_t encoded_link_size(const link& l);

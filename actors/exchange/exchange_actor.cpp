@@ -46,10 +46,13 @@ struct dag_job {
   clock::time_point last_progress;
 };
 
-// A verified block on its way into the block store.
+// A verified block on its way into the block store. Its links are read before the write so
+// the bytes can move into the store: they are kept only while a fetch request waits for them.
 struct arrived {
   block b;
   std::vector<std::string> holders;
+  result<std::vector<dag_pb::link>> links = std::vector<dag_pb::link>{};
+  bool has_bytes = true;
 };
 
 struct exchange_state {
@@ -66,6 +69,7 @@ struct exchange_state {
   bool writing = false;
   // Want-blocks being answered, per peer; a cancel removes the entry and the block is not sent.
   std::map<std::string, std::unordered_set<std::string>> serving;
+  std::map<std::string, size_t> checking; // want-haves being looked up, per peer
   exchange_stats stats;
   bool tick_scheduled = false;
   static inline const char* name = "exchange";
@@ -87,6 +91,14 @@ void flush_engine(actor_t* self);
 void ensure_tick(actor_t* self);
 void job_block(actor_t* self, uint64_t id, const cid& c, const std::string& data,
                const std::vector<std::string>& holders, bool fetched);
+void job_links(actor_t* self, uint64_t id, const cid& c, const result<std::vector<dag_pb::link>>& links,
+               const std::vector<std::string>& holders, bool fetched);
+
+result<std::vector<dag_pb::link>> links_of(const cid& c, std::string_view data) {
+  if (c.codec != codec::dag_pb)
+    return std::vector<dag_pb::link>{};
+  return dag_pb::decode_links(data);
+}
 
 void drop_waiter(actor_t* self, const cid& c, uint64_t id, bool dag) {
   auto it = self->state.waiters.find(c.mh);
@@ -121,6 +133,14 @@ void want_from_network(actor_t* self, const cid& c, waiter w, const std::vector<
   ensure_tick(self);
 }
 
+void deliver_fetch(actor_t* self, uint64_t id, std::string data) {
+  auto f = self->state.fetches.find(id);
+  if (f == self->state.fetches.end())
+    return;
+  f->second.rp.deliver(std::move(data));
+  self->state.fetches.erase(f);
+}
+
 // Hands a stored block to everyone waiting for it.
 void deliver(actor_t* self, const arrived& a) {
   auto it = self->state.waiters.find(a.b.cid.mh);
@@ -132,15 +152,45 @@ void deliver(actor_t* self, const arrived& a) {
     if (w.dag) {
       if (auto j = self->state.jobs.find(w.id); j != self->state.jobs.end())
         j->second.wanted.erase(a.b.cid.mh);
-      job_block(self, w.id, a.b.cid, a.b.data, a.holders, true);
+      job_links(self, w.id, a.b.cid, a.links, a.holders, true);
       continue;
     }
-    auto f = self->state.fetches.find(w.id);
-    if (f == self->state.fetches.end())
+    if (a.has_bytes) {
+      deliver_fetch(self, w.id, a.b.data);
       continue;
-    f->second.rp.deliver(a.b.data);
-    self->state.fetches.erase(f);
+    }
+    // A fetch that came while the bytes were on their way into the store: read them back.
+    auto id = w.id;
+    auto c = a.b.cid;
+    auto store = resolve(self->state.cfg.store);
+    if (!store) {
+      if (auto f = self->state.fetches.find(id); f != self->state.fetches.end()) {
+        f->second.rp.deliver(to_caf(make_error(errc::unavailable, "the block store is not running")));
+        self->state.fetches.erase(f);
+      }
+      continue;
+    }
+    self->request(store, store_timeout, blk_get_atom::value, c)
+      .then([=](std::string& data) { deliver_fetch(self, id, std::move(data)); },
+            [=](caf::error& e) {
+              auto f = self->state.fetches.find(id);
+              if (f == self->state.fetches.end())
+                return;
+              f->second.rp.deliver(e);
+              self->state.fetches.erase(f);
+            });
   }
+}
+
+// Whether a fetch request (not only DAG walks) waits for this block's bytes.
+bool bytes_wanted(actor_t* self, const std::string& mh) {
+  auto it = self->state.waiters.find(mh);
+  if (it == self->state.waiters.end())
+    return false;
+  for (auto& w : it->second)
+    if (!w.dag)
+      return true;
+  return false;
 }
 
 void fail_waiters(actor_t* self, const std::string& mh, const error& err) {
@@ -182,8 +232,15 @@ void start_write(actor_t* self) {
     return;
   }
   put_blocks req;
-  for (auto& a : *batch)
-    req.blocks.push_back(a.b);
+  req.blocks.reserve(batch->size());
+  for (auto& a : *batch) {
+    if (bytes_wanted(self, a.b.cid.mh)) {
+      req.blocks.push_back(a.b);
+    } else {
+      req.blocks.push_back(block{a.b.cid, std::move(a.b.data)});
+      a.has_bytes = false;
+    }
+  }
   st.writing = true;
   self->request(store, store_timeout, blk_put_atom::value, std::move(req))
     .then(
@@ -252,6 +309,11 @@ void walk(actor_t* self, uint64_t id, const cid& c, const std::vector<std::strin
 
 void job_block(actor_t* self, uint64_t id, const cid& c, const std::string& data,
                const std::vector<std::string>& holders, bool fetched) {
+  job_links(self, id, c, links_of(c, data), holders, fetched);
+}
+
+void job_links(actor_t* self, uint64_t id, const cid& c, const result<std::vector<dag_pb::link>>& links,
+               const std::vector<std::string>& holders, bool fetched) {
   auto it = self->state.jobs.find(id);
   if (it == self->state.jobs.end())
     return;
@@ -260,19 +322,16 @@ void job_block(actor_t* self, uint64_t id, const cid& c, const std::string& data
   if (fetched)
     ++job.fetched;
   job.last_progress = clock::now();
-  if (c.codec == codec::dag_pb) {
-    auto node = dag_pb::decode(data);
-    if (!node) {
-      fail_job(self, id, make_error(errc::invalid_input, "block " + c.str() + " of DAG " + job.root.str() +
-                                                             " is not valid dag-pb: " + node.err().message));
-      return;
-    }
-    for (auto& l : node->links) {
-      if (!job.seen.insert(l.target.mh).second)
-        continue;
-      ++job.outstanding;
-      walk(self, id, l.target, holders);
-    }
+  if (!links) {
+    fail_job(self, id, make_error(errc::invalid_input, "block " + c.str() + " of DAG " + job.root.str() +
+                                                           " is not valid dag-pb: " + links.err().message));
+    return;
+  }
+  for (auto& l : *links) {
+    if (!job.seen.insert(l.target.mh).second)
+      continue;
+    ++job.outstanding;
+    walk(self, id, l.target, holders);
   }
   if (job.outstanding == 0) {
     log::debug(component, "DAG " + job.root.str() + " complete: " + std::to_string(job.fetched) + " blocks fetched");
@@ -287,16 +346,18 @@ void flush_engine(actor_t* self) {
     auto p = st.peers.find(out.peer);
     if (p == st.peers.end())
       continue;
-    switch (out.kind) {
-      case exchange::msg_kind::want_have:
-        self->send(p->second, want_have{std::move(out.cids)});
-        break;
-      case exchange::msg_kind::want_block:
-        self->send(p->second, want_block{std::move(out.cids)});
-        break;
-      case exchange::msg_kind::cancel:
-        self->send(p->second, cancel{std::move(out.cids)});
-        break;
+    for (auto& cids : exchange::split_cids(std::move(out.cids), st.cfg.serve_limits.max_cids)) {
+      switch (out.kind) {
+        case exchange::msg_kind::want_have:
+          self->send(p->second, want_have{std::move(cids)});
+          break;
+        case exchange::msg_kind::want_block:
+          self->send(p->second, want_block{std::move(cids)});
+          break;
+        case exchange::msg_kind::cancel:
+          self->send(p->second, cancel{std::move(cids)});
+          break;
+      }
     }
   }
   for (auto& f : st.engine.take_failures())
@@ -333,6 +394,7 @@ void forget_peer(actor_t* self, const std::string& id) {
   self->demonitor(it->second);
   st.peers.erase(it);
   st.serving.erase(id);
+  st.checking.erase(id);
   st.engine.peer_down(id);
 }
 
@@ -351,6 +413,28 @@ void send_to_peer(actor_t* self, const std::string& id, caf::message msg) {
   auto p = self->state.peers.find(id);
   if (p != self->state.peers.end())
     self->send(p->second, std::move(msg));
+}
+
+// Whether a want message from `id` is within the serving limits; logs why not.
+bool admit(actor_t* self, const std::string& id, exchange::msg_kind kind, size_t cids) {
+  auto& st = self->state;
+  size_t pending = 0;
+  if (auto s = st.serving.find(id); s != st.serving.end())
+    pending += s->second.size();
+  if (auto c = st.checking.find(id); c != st.checking.end())
+    pending += c->second;
+  auto why = exchange::refuse_reason(kind, cids, pending, st.cfg.serve_limits);
+  if (why.empty())
+    return true;
+  ++st.stats.refused_msgs;
+  log::warning(component, "ignoring a " + why + " from peer " + id);
+  return false;
+}
+
+void have_checked(actor_t* self, const std::string& id) {
+  auto c = self->state.checking.find(id);
+  if (c != self->state.checking.end() && c->second > 0)
+    --c->second;
 }
 
 void serve_block(actor_t* self, const std::string& id, const cid& c, std::string data) {
@@ -426,7 +510,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
     // --- serving
     [=](want_have& w) {
       auto id = sender_peer(self);
-      if (id.empty())
+      if (id.empty() || !admit(self, id, exchange::msg_kind::want_have, w.cids.size()))
         return;
       auto store = resolve(self->state.cfg.store);
       for (auto& c : w.cids) {
@@ -434,20 +518,25 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
           send_to_peer(self, id, caf::make_message(dont_have{{c}}));
           continue;
         }
+        ++self->state.checking[id];
         self->request(store, store_timeout, blk_has_atom::value, c)
           .then(
             [=](bool present) {
+              have_checked(self, id);
               if (present)
                 send_to_peer(self, id, caf::make_message(have{{c}}));
               else
                 send_to_peer(self, id, caf::make_message(dont_have{{c}}));
             },
-            [=](caf::error&) { send_to_peer(self, id, caf::make_message(dont_have{{c}})); });
+            [=](caf::error&) {
+              have_checked(self, id);
+              send_to_peer(self, id, caf::make_message(dont_have{{c}}));
+            });
       }
     },
     [=](want_block& w) {
       auto id = sender_peer(self);
-      if (id.empty())
+      if (id.empty() || !admit(self, id, exchange::msg_kind::want_block, w.cids.size()))
         return;
       auto store = resolve(self->state.cfg.store);
       for (auto& c : w.cids) {
@@ -485,8 +574,10 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
     },
     [=](cancel& x) {
       auto id = sender_peer(self);
+      if (id.empty() || !admit(self, id, exchange::msg_kind::cancel, x.cids.size()))
+        return;
       auto s = self->state.serving.find(id);
-      if (id.empty() || s == self->state.serving.end())
+      if (s == self->state.serving.end())
         return;
       for (auto& c : x.cids)
         s->second.erase(c.mh);
@@ -531,7 +622,8 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       self->state.stats.bytes_received += size;
       if (auto ledger = resolve(self->state.cfg.ledger))
         self->send(ledger, record_atom::value, id, uint64_t{0}, size);
-      queue_write(self, arrived{block{m.id, std::move(m.data)}, std::move(out.holders)});
+      auto links = links_of(m.id, m.data);
+      queue_write(self, arrived{block{m.id, std::move(m.data)}, std::move(out.holders), std::move(links)});
       flush_engine(self);
     },
     // --- local API

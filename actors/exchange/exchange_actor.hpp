@@ -15,6 +15,7 @@
 #include <functional>
 
 #include "actors/exchange/want_engine.hpp"
+#include "actors/exchange/want_limits.hpp"
 
 namespace mantle {
 
@@ -27,6 +28,8 @@ struct exchange_config {
   std::chrono::milliseconds fetch_timeout{30000}; // for requests that pass timeout_ms = 0
   std::chrono::milliseconds ledger_timeout{60000}; // the ledger may queue a serve decision
   exchange::engine_limits limits;
+  // What one peer may ask of this node at once (over-limit messages are dropped and logged).
+  exchange::want_limits serve_limits;
   // How many verified blocks are collected into one write to the block store.
   size_t write_batch_bytes = 8u << 20;
 };

@@ -38,6 +38,7 @@ void want_engine::peer_down(const std::string& p) {
       enqueue(w);
   }
   inflight_.erase(p);
+  have_inflight_.erase(p);
   for (auto it = outbox_.begin(); it != outbox_.end();)
     it = it->first.first == p ? outbox_.erase(it) : std::next(it);
 }
@@ -71,7 +72,7 @@ void want_engine::on_have(const std::string& p, const cid& c) {
   if (it == wants_.end() || !peers_.count(p))
     return;
   auto& w = it->second;
-  w.asked_have.erase(p);
+  have_answered(w, p);
   if (w.refused.count(p))
     return;
   w.has.insert(p);
@@ -84,7 +85,7 @@ void want_engine::on_dont_have(const std::string& p, const cid& c) {
   if (it == wants_.end() || !peers_.count(p))
     return;
   auto& w = it->second;
-  w.asked_have.erase(p);
+  have_answered(w, p);
   w.has.erase(p);
   w.refused.insert(p);
   if (w.requested.count(p))
@@ -128,16 +129,11 @@ void want_engine::tick(clock::time_point now) {
 }
 
 std::vector<outgoing> want_engine::take_outgoing(clock::time_point now) {
+  // Every window full: the queue waits for a slot, in order, untouched (walking thousands of
+  // queued wants on every arrival was a measurable share of a large fetch). Wants that only
+  // need a want-have wait too; they are asked as soon as a block arrives.
   std::deque<std::string> retry;
-  while (!queue_.empty()) {
-    if (!room()) {
-      // Every window is full: the rest waits for a slot, in order. (Wants that only need a
-      // want-have wait too; they are asked as soon as a block arrives.)
-      for (auto& mh : queue_)
-        retry.push_back(std::move(mh));
-      queue_.clear();
-      break;
-    }
+  while (!queue_.empty() && room()) {
     auto mh = std::move(queue_.front());
     queue_.pop_front();
     auto it = wants_.find(mh);
@@ -146,11 +142,11 @@ std::vector<outgoing> want_engine::take_outgoing(clock::time_point now) {
     it->second.queued = false;
     schedule(it->second, now, retry);
   }
-  // The queue was drained, so nothing in `retry` is queued twice.
-  for (auto& mh : retry)
-    if (auto it = wants_.find(mh); it != wants_.end()) {
+  // Wants that found their holders busy go first next time, in the order they came.
+  for (auto r = retry.rbegin(); r != retry.rend(); ++r)
+    if (auto it = wants_.find(*r); it != wants_.end() && !it->second.queued) {
       it->second.queued = true;
-      queue_.push_back(mh);
+      queue_.push_front(*r);
     }
   std::vector<outgoing> out;
   for (auto& [key, cids] : outbox_)
@@ -204,6 +200,8 @@ void want_engine::schedule(want_state& w, clock::time_point now, std::deque<std:
                            : "none of the " + std::to_string(peers_.size()) + " connected peers has it";
     failures_.push_back(failure{w.id, make_error(errc::not_found, std::move(text))});
     // erase now; waiters learn it from take_failures()
+    for (auto p : std::vector<std::string>(w.asked_have.begin(), w.asked_have.end()))
+      have_answered(w, p);
     auto it = wants_.find(w.id.mh);
     remember_done(it->second);
     wants_.erase(it);
@@ -228,10 +226,8 @@ void want_engine::schedule(want_state& w, clock::time_point now, std::deque<std:
       // that has it instead of queueing behind the first one.
       if (!best && total_inflight_ < limits_.total)
         for (auto& p : candidates)
-          if (!w.has.count(p) && !w.asked_have.count(p)) {
-            w.asked_have.insert(p);
-            send(p, msg_kind::want_have, w.id);
-          }
+          if (!w.has.count(p))
+            ask_have(w, p);
       return;
     }
     w.requested.insert(*best);
@@ -244,11 +240,37 @@ void want_engine::schedule(want_state& w, clock::time_point now, std::deque<std:
     return;
   }
   // Nobody known to have it: ask everyone not asked yet; their answers re-queue the want.
+  // A peer whose want-have window is full is asked later.
+  bool deferred = false;
   for (auto& p : candidates)
-    if (!w.asked_have.count(p)) {
-      w.asked_have.insert(p);
-      send(p, msg_kind::want_have, w.id);
-    }
+    if (!ask_have(w, p))
+      deferred = true;
+  if (deferred)
+    retry.push_back(w.id.mh);
+}
+
+bool want_engine::ask_have(want_state& w, const std::string& p) {
+  if (w.asked_have.count(p))
+    return true;
+  auto& n = have_inflight_[p];
+  if (n >= limits_.have_per_peer)
+    return false;
+  ++n;
+  w.asked_have.insert(p);
+  send(p, msg_kind::want_have, w.id);
+  return true;
+}
+
+void want_engine::have_answered(want_state& w, const std::string& p) {
+  if (!w.asked_have.erase(p))
+    return;
+  if (auto it = have_inflight_.find(p); it != have_inflight_.end() && it->second > 0)
+    --it->second;
+}
+
+size_t want_engine::haves_in_flight(const std::string& p) const {
+  auto it = have_inflight_.find(p);
+  return it == have_inflight_.end() ? 0 : it->second;
 }
 
 void want_engine::release(want_state& w, const std::string& p) {
@@ -288,9 +310,12 @@ void want_engine::finish(std::unordered_map<std::string, want_state>::iterator i
       send(p, msg_kind::cancel, w.id);
   }
   w.requested.clear();
-  for (auto& p : w.asked_have)
+  for (auto& p : w.asked_have) {
+    if (auto h = have_inflight_.find(p); h != have_inflight_.end() && h->second > 0)
+      --h->second;
     if (!got_from || p != *got_from)
       send(p, msg_kind::cancel, w.id);
+  }
   remember_done(w);
   wants_.erase(it);
 }

@@ -38,11 +38,15 @@ struct outgoing {
 };
 
 struct engine_limits {
-  // want-blocks outstanding at one peer. Small on purpose: with CAF 0.17 the middleman slows
-  // down sharply when several MiB wait in one connection's write buffer (bench_exchange on
-  // loopback: 32 -> ~55 MB/s, 8 -> 90-160 MB/s, 1-6 about the same as 8).
-  size_t per_peer = 8;
+  // want-blocks outstanding at one peer (4 MiB of 256 KiB blocks). Small on purpose: with
+  // CAF 0.17 a fetch slows down when more MiB are in flight on one connection (bench_exchange,
+  // 512 MiB on tmpfs, sharing scheduler, MB/s over 3-5 runs on a loaded 2-core VM: 8 -> 194-238,
+  // 16 -> 173-443 (mean ~310), 24 -> 97-252, 32 -> 108-308; CPU per GiB grows from 24 on).
+  size_t per_peer = 16;
   size_t total = 256;   // want-blocks outstanding over all peers
+  // Unanswered want-haves at one peer; the rest wait. Below what a serving node accepts
+  // (want_limits::max_pending), so a wide DAG with no known holder is never refused.
+  size_t have_per_peer = 1024;
   // A want-block unanswered this long is also sent to another peer that has the block.
   std::chrono::milliseconds slow_after{5000};
 };
@@ -96,6 +100,7 @@ public:
   size_t wants() const { return wants_.size(); }
   size_t in_flight() const { return total_inflight_; }
   size_t in_flight(const std::string& p) const;
+  size_t haves_in_flight(const std::string& p) const;
 
 private:
   struct want_state {
@@ -113,6 +118,9 @@ private:
   void enqueue(want_state& w);
   void schedule(want_state& w, clock::time_point now, std::deque<std::string>& retry);
   void release(want_state& w, const std::string& p);
+  // Sends a want-have unless one is outstanding or the peer's want-have window is full.
+  bool ask_have(want_state& w, const std::string& p);
+  void have_answered(want_state& w, const std::string& p);
   void send(const std::string& p, msg_kind k, const cid& c);
   void remember_done(const want_state& w);
   // Ends a want: outstanding requests are cancelled (except at the peer it came from).
@@ -127,6 +135,7 @@ private:
   std::deque<std::string> queue_;                     // multihashes that need a peer
   std::unordered_map<std::string, size_t> inflight_;  // want-blocks outstanding per peer
   size_t total_inflight_ = 0;
+  std::unordered_map<std::string, size_t> have_inflight_; // want-haves outstanding per peer
   std::map<std::pair<std::string, msg_kind>, std::vector<cid>> outbox_;
   std::vector<failure> failures_;
   // (peer, multihash) of recently finished wants, so a copy that was already on its way when

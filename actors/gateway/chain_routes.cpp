@@ -17,6 +17,7 @@ namespace {
 
 using json = nlohmann::json;
 constexpr auto ask_timeout = std::chrono::seconds(15);
+constexpr size_t max_submit_batch = 10000; // also the validator's max_txs_per_message
 
 template <class... Ts>
 result<std::string> ask_validator(caf::actor_system& sys, Ts&&... xs) {
@@ -112,7 +113,26 @@ void add_chain_routes(router& routes, caf::actor_system& sys) {
   routes.add_rpc("mantle/chain/era", [&sys](http_request&, response_writer& w) -> void {
     reply(w, ask_validator(sys, chain_era_atom::value));
   });
+  // One arg: {"Hash"} or an error. Several args (clients that submit in bulk): one validator
+  // message for the lot, answered with a list in the same order, each {"Hash"} or {"Error"}.
   routes.add_rpc("mantle/chain/submit", [&sys](http_request& r, response_writer& w) -> void {
+    auto args = r.query.args();
+    if (args.size() > 1) {
+      if (args.size() > max_submit_batch)
+        return (void)kubo::send_error(w, make_error(errc::invalid_input,
+                                                    "at most " + std::to_string(max_submit_batch) +
+                                                      " transactions per request"));
+      chain_txs batch;
+      batch.txs.reserve(args.size());
+      for (size_t i = 0; i < args.size(); ++i) {
+        auto raw = chain::from_hex(args[i]);
+        if (!raw)
+          return (void)kubo::send_error(w, make_error(errc::invalid_input, "tx " + std::to_string(i) +
+                                                                             " must be hex: " + raw.err().message));
+        batch.txs.push_back(std::move(*raw));
+      }
+      return reply(w, ask_validator(sys, chain_submit_atom::value, std::move(batch)));
+    }
     auto a = first_arg(r, "tx");
     if (!a)
       return (void)kubo::send_error(w, a.err());

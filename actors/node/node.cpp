@@ -121,6 +121,11 @@ int run(int argc, char** argv, const children_factory& make_children) {
   register_types(cfg);
   if (opts.threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.threads));
+  // Idle workers of CAF's work-stealing scheduler poll (sleeping 50 µs between polls), and a
+  // node with a chain gets a message often enough to keep them polling: four idle validators
+  // burned a third of a core that way, and under load their context switches took a third of
+  // the CPU the nodes used. Work sharing parks idle workers on a condition variable.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   // Peer transport (actors/peer) and remote actors (a block store in another process) go
   // through the middleman.
   cfg.load<caf::io::middleman>();

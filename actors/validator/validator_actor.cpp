@@ -119,13 +119,18 @@ void publish(actor_t* self, std::string kind, uint64_t height, std::string text)
 
 void act(actor_t* self, node_outputs outs) {
   auto& st = self->state;
+  // Txs to relay go out together, one message per max_txs_per_message, not one per tx.
+  std::vector<std::string> relay;
   for (auto& o : outs) {
     if (auto* p = std::get_if<out_proposal>(&o)) {
       broadcast(self, chain_proposal{encode(p->p), std::move(p->block_bytes)});
     } else if (auto* v = std::get_if<out_vote>(&o)) {
       broadcast(self, chain_vote{encode(v->v)});
     } else if (auto* t = std::get_if<out_txs>(&o)) {
-      broadcast(self, chain_txs{std::move(t->txs)});
+      if (relay.empty())
+        relay = std::move(t->txs);
+      else
+        relay.insert(relay.end(), std::make_move_iterator(t->txs.begin()), std::make_move_iterator(t->txs.end()));
     } else if (auto* to = std::get_if<out_timeout>(&o)) {
       self->delayed_send(self, std::chrono::milliseconds(to->delay_ms), ch_timeout_atom::value, to->height,
                          to->round, static_cast<uint8_t>(to->step));
@@ -147,6 +152,10 @@ void act(actor_t* self, node_outputs outs) {
         publish(self, to_string(e.kind), c->height, e.text);
       }
     }
+  }
+  for (size_t i = 0; i < relay.size(); i += max_txs_per_message) {
+    size_t end = std::min(relay.size(), i + max_txs_per_message);
+    broadcast(self, chain_txs{{std::make_move_iterator(relay.begin() + i), std::make_move_iterator(relay.begin() + end)}});
   }
   if (!st.node->fatal().empty()) {
     log::error(component, "cannot go on: " + st.node->fatal());
@@ -399,6 +408,21 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
       if (!h)
         return to_caf(h.err());
       return to_hex(*h);
+    },
+    [=](chain_submit_atom, chain_txs& m) -> caf::result<std::string> {
+      if (m.txs.size() > max_txs_per_message)
+        return fail(errc::invalid_input, "at most " + std::to_string(max_txs_per_message) + " transactions at once");
+      node_outputs outs;
+      auto list = nlohmann::json::array();
+      for (auto& t : m.txs) {
+        auto h = self->state.node->submit_tx(std::move(t), outs);
+        if (h)
+          list.push_back({{"Hash", to_hex(*h)}});
+        else
+          list.push_back({{"Error", h.err().message}});
+      }
+      act(self, std::move(outs));
+      return list.dump();
     },
     [=](sign_request& r) -> caf::result<std::string> {
       auto& st = self->state;

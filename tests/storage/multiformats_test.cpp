@@ -134,6 +134,26 @@ TEST_CASE("dag-pb writes Kubo's field order and rejects malformed nodes", "[stor
   CHECK_FALSE(dag_pb::decode(std::string("\x0a", 1)));               // truncated
 }
 
+TEST_CASE("dag-pb links-only decoding gives decode's links and rejects what decode rejects", "[storage][dag_pb]") {
+  dag_pb::node n;
+  n.links.push_back({cid{0, codec::dag_pb, multihash::sha256("a")}, "first", 5});
+  n.links.push_back({cid{1, codec::raw, multihash::sha256("b")}, "", 7});
+  n.data = std::string(1000, 'd');
+  auto enc = dag_pb::encode(n);
+  auto links = dag_pb::decode_links(enc);
+  REQUIRE(links);
+  REQUIRE(links->size() == 2);
+  CHECK((*links)[0].target == n.links[0].target);
+  CHECK((*links)[0].name == "first");
+  CHECK((*links)[1].target == n.links[1].target);
+  CHECK((*links)[1].tsize == 7);
+  for (auto bad : {std::string("\x12\x02\x08\x01", 4), std::string("\x0a\x00\x12\x00", 4),
+                   std::string("\x1a\x00", 2), std::string("\x0a\x00\x0a\x00", 4), std::string("\x0a", 1)}) {
+    CHECK_FALSE(dag_pb::decode(bad));
+    CHECK_FALSE(dag_pb::decode_links(bad));
+  }
+}
+
 TEST_CASE("UnixFS data round-trips and rejects bad fields", "[storage][unixfs]") {
   unixfs::data d;
   d.type = unixfs::data_type::file;

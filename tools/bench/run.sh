@@ -4,8 +4,13 @@
 #   SHA-256 on one core (Botan) and the JS importer (ipfs-unixfs-importer, Node);
 #   cat of that file; peak RSS of mantled while adding 10 GiB (streamed, never on disk).
 # usage: tools/bench/run.sh [size_bytes=1073741824] [big_bytes=10737418240]
+#   block exchange over loopback (bench_exchange): 1 GiB fetched by B from A against a plain
+#   TCP copy of the same bytes, and one source with four fetchers at once (aggregate MB/s,
+#   per fetcher, fairness), each without and with TLS.
 # The HTTP gateway against nginx (1 GiB with curl, small files with wrk) is a separate run:
 # tools/bench/gateway_bench.sh (needs scripts/install-deps.sh --with-bench-tools).
+# The chain (4 validators, finalized transfers/s against the Ed25519 verify rate, single-tx
+# finality) is tools/bench/chain_bench.sh [build_dir] [txs] [block_time_ms] (builds nothing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 size=${1:-1073741824}
@@ -64,6 +69,11 @@ fi
 t0=$(now); curl -sf -X POST "$api/cat?arg=$v0cid" -o /dev/null; t1=$(now)
 cat_rate=$(rate "$size" "$t0" "$t1")
 echo "cat (RPC):                      $cat_rate GB/s"
+
+# Block exchange: its own stores, in the same work directory.
+"$build/bench_exchange" --size "$size" --dir "$work" > "$work/xch.out" 2> "$work/xch.err" ||
+  { cat "$work/xch.err"; exit 1; }
+grep -v '^{' "$work/xch.out"
 
 # A fresh node, so VmHWM covers this add alone.
 kill $pid; wait $pid 2>/dev/null || true

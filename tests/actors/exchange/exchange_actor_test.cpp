@@ -253,3 +253,66 @@ TEST_CASE("a peer that disconnects mid-transfer is replaced and the DAG fetch fi
   CHECK(b.stats().peers == 1);
   caf::anon_send_exit(flaky, caf::exit_reason::user_shutdown);
 }
+
+namespace {
+
+// What a test peer received from the exchange it talks to.
+struct inbox {
+  std::mutex mu;
+  std::vector<cid> blocks, haves, dont_haves;
+  template <class F>
+  auto with(F f) {
+    std::lock_guard<std::mutex> g(mu);
+    return f(*this);
+  }
+};
+
+// Sends what the test tells it to (as a connected peer) and records the answers.
+caf::behavior chatty_peer(caf::event_based_actor* self, std::shared_ptr<inbox> in) {
+  return {
+    [=](const caf::actor& target, caf::message& m) { self->send(target, std::move(m)); },
+    [=](block_msg& b) { in->with([&](inbox& i) { i.blocks.push_back(b.id); }); },
+    [=](have& h) { in->with([&](inbox& i) { i.haves.insert(i.haves.end(), h.cids.begin(), h.cids.end()); }); },
+    [=](dont_have& h) {
+      in->with([&](inbox& i) { i.dont_haves.insert(i.dont_haves.end(), h.cids.begin(), h.cids.end()); });
+    },
+  };
+}
+
+} // namespace
+
+TEST_CASE("a want message over the per-message CID limit is dropped whole; one at the limit is served",
+          "[exchange][actor][limits]") {
+  system_fixture f;
+  node a(f);
+  auto c = a.add("served only within the limits");
+  const size_t limit = exchange::want_limits{}.max_cids;
+  std::vector<cid> many{c};
+  for (size_t i = 1; i <= limit; ++i) // limit + 1 CIDs in all
+    many.push_back(cid{1, codec::raw, multihash::sha256("absent " + std::to_string(i))});
+  auto in = std::make_shared<inbox>();
+  auto q = f.sys->spawn(chatty_peer, in);
+  a.up("Q", q);
+  caf::scoped_actor self{*f.sys};
+  self->send(q, a.exchange, caf::make_message(want_block{many}));
+  self->send(q, a.exchange, caf::make_message(want_have{many}));
+  // A want-have within the limits after them: the exchange answers in order, so once this
+  // answer is in, anything the over-limit messages caused would be in too.
+  self->send(q, a.exchange, caf::make_message(want_have{{c}}));
+  REQUIRE(wait_until([&] { return in->with([](inbox& i) { return !i.haves.empty(); }); }));
+  in->with([&](inbox& i) {
+    CHECK(i.blocks.empty());
+    CHECK(i.dont_haves.empty());
+    CHECK(i.haves == std::vector<cid>{c});
+  });
+  CHECK(a.stats().refused_msgs == 2);
+  CHECK(f.misbehaved->size() == 0); // dropped, not a reason to cut the peer off
+  // Exactly at the limit: served.
+  many.pop_back();
+  REQUIRE(many.size() == limit);
+  self->send(q, a.exchange, caf::make_message(want_block{many}));
+  REQUIRE(wait_until([&] { return in->with([&](inbox& i) { return i.dont_haves.size() == limit - 1; }); }));
+  in->with([&](inbox& i) { CHECK(i.blocks == std::vector<cid>{c}); });
+  CHECK(a.stats().refused_msgs == 2);
+  caf::anon_send_exit(q, caf::exit_reason::user_shutdown);
+}

@@ -206,3 +206,43 @@ TEST_CASE("a peer that comes up is asked for wants nobody had", "[exchange][engi
   CHECK(sent(out, "B", msg_kind::want_have) == std::vector<cid>{c});
   CHECK(sent(out, "A", msg_kind::want_have).empty()); // already asked
 }
+
+TEST_CASE("unanswered want-haves at one peer stay within its window; answers let the rest go",
+          "[exchange][engine][limits]") {
+  engine_limits lim;
+  lim.have_per_peer = 3;
+  want_engine e(lim);
+  e.peer_up("A");
+  std::vector<cid> cids;
+  for (int i = 0; i < 7; ++i) {
+    cids.push_back(make_cid(200 + i));
+    e.want(cids.back()); // no hints: want-have first
+  }
+  auto out = e.take_outgoing(t0);
+  auto asked = sent(out, "A", msg_kind::want_have);
+  CHECK(asked == std::vector<cid>(cids.begin(), cids.begin() + 3));
+  CHECK(e.haves_in_flight("A") == 3);
+  CHECK(e.take_outgoing(t0).empty()); // nothing more while none is answered
+  // A dont_have fails that want (the only peer) and frees a slot; a have moves its want to
+  // want-block and frees another.
+  e.on_dont_have("A", cids[0]);
+  e.on_have("A", cids[1]);
+  out = e.take_outgoing(t0);
+  CHECK(sent(out, "A", msg_kind::want_block) == std::vector<cid>{cids[1]});
+  CHECK(sent(out, "A", msg_kind::want_have) == std::vector<cid>{cids[3], cids[4]});
+  CHECK(e.haves_in_flight("A") == 3);
+  auto f = e.take_failures();
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].id == cids[0]);
+  // Dropping a want that was asked frees its slot too; a disconnect frees them all.
+  e.drop(cids[2]);
+  out = e.take_outgoing(t0);
+  CHECK(sent(out, "A", msg_kind::cancel) == std::vector<cid>{cids[2]});
+  CHECK(sent(out, "A", msg_kind::want_have) == std::vector<cid>{cids[5]});
+  e.peer_down("A");
+  CHECK(e.haves_in_flight("A") == 0);
+  e.peer_up("A");
+  out = e.take_outgoing(t0);
+  CHECK(sent(out, "A", msg_kind::want_have).size() == 3);
+  CHECK(e.haves_in_flight("A") == 3);
+}
