@@ -91,7 +91,9 @@ make_genesis() {
     owner=$(sed -n 's/.*owner=\([0-9a-f]*\).*/\1/p' <<< "$line")
     specs+=(--validator "$node:$owner" --account "$owner:1000000")
   done
-  "$bin/mantle" chain genesis --chain-id mantle-cluster --block-time 1s --slot-blocks 10 --era-blocks 60 \
+  # MANTLE_CLUSTER_ERA_BLOCKS shortens eras for drills that wait for an election.
+  "$bin/mantle" chain genesis --chain-id mantle-cluster --block-time 1s --slot-blocks 10 \
+    --era-blocks "${MANTLE_CLUSTER_ERA_BLOCKS:-60}" \
     --unbonding-blocks 120 "${specs[@]}" > "$dir/genesis.json" || die "genesis failed"
 }
 
