@@ -1,5 +1,7 @@
 #include "config/genesis.hpp"
 
+#include "storage/multibase.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -14,26 +16,7 @@ using json = nlohmann::json;
 
 error bad(const std::string& why) { return make_error(errc::invalid_input, "genesis: " + why); }
 
-std::string hex(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-int nibble(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
+std::string hex(std::string_view bytes) { return multibase::base16_encode(bytes); }
 
 result<std::string> key_from(const json& j, const char* field, const std::string& where) {
   if (!j.contains(field) || !j[field].is_string())
@@ -42,14 +25,10 @@ result<std::string> key_from(const json& j, const char* field, const std::string
   if (s.size() != 64)
     return bad(where + ": \"" + field + "\" must be 64 hex characters (a 32-byte key), found " +
                std::to_string(s.size()));
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    int hi = nibble(s[i]), lo = nibble(s[i + 1]);
-    if (hi < 0 || lo < 0)
-      return bad(where + ": \"" + field + "\" is not hex");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
+  auto out = multibase::base16_decode(s);
+  if (!out)
+    return bad(where + ": \"" + field + "\" is not hex");
+  return *out;
 }
 
 result<uint64_t> u64_from(const json& j, const char* field, const std::string& where, bool required) {

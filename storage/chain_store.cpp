@@ -4,6 +4,7 @@
 
 #include "storage/lmdb_env.hpp"
 #include "storage/msgpack_read.hpp"
+#include "storage/msgpack_write.hpp"
 
 namespace mantle::chain {
 
@@ -32,10 +33,6 @@ uint64_t read_height_key(std::string_view k) {
 
 using packer = msgpack::packer<msgpack::sbuffer>;
 
-void pack_bin(packer& pk, std::string_view s) {
-  pk.pack_bin(static_cast<uint32_t>(s.size()));
-  pk.pack_bin_body(s.data(), static_cast<uint32_t>(s.size()));
-}
 
 std::string as_string(const msgpack::sbuffer& b) { return std::string(b.data(), b.size()); }
 

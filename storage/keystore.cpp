@@ -1,4 +1,5 @@
 #include "storage/keystore.hpp"
+#include "storage/multibase.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,29 +14,8 @@
 namespace mantle {
 namespace {
 
-std::string hex(std::string_view bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-result<std::string> unhex(std::string_view text) {
-  if (text.size() % 2)
-    return make_error(errc::invalid_input, "odd hex length");
-  std::string out;
-  for (size_t i = 0; i < text.size(); i += 2) {
-    auto n = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
-    int hi = n(text[i]), lo = n(text[i + 1]);
-    if (hi < 0 || lo < 0)
-      return make_error(errc::invalid_input, "not lower-case hex");
-    out.push_back(static_cast<char>(hi << 4 | lo));
-  }
-  return out;
-}
+std::string hex(std::string_view bytes) { return multibase::base16_encode(bytes); }
+result<std::string> unhex(std::string_view text) { return multibase::base16_decode(text); }
 
 bool valid_name(const std::string& n) {
   if (n.empty() || n.size() > 64)

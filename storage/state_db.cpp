@@ -5,6 +5,7 @@
 
 #include "storage/lmdb_env.hpp"
 #include "storage/msgpack_read.hpp"
+#include "storage/msgpack_write.hpp"
 
 namespace mantle {
 namespace {
@@ -20,10 +21,6 @@ std::string blake2b(std::string_view bytes) {
 
 using packer = msgpack::packer<msgpack::sbuffer>;
 
-void pack_bin(packer& pk, std::string_view s) {
-  pk.pack_bin(static_cast<uint32_t>(s.size()));
-  pk.pack_bin_body(s.data(), static_cast<uint32_t>(s.size()));
-}
 
 std::string encode_head(uint64_t height, std::string_view root) {
   msgpack::sbuffer buf;

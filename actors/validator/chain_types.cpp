@@ -8,6 +8,8 @@
 
 #include "storage/identity.hpp"
 #include "storage/msgpack_read.hpp"
+#include "storage/msgpack_write.hpp"
+#include "storage/multibase.hpp"
 
 namespace mantle::chain {
 namespace {
@@ -16,15 +18,6 @@ using packer = msgpack::packer<msgpack::sbuffer>;
 
 std::string to_string(const msgpack::sbuffer& b) { return std::string(b.data(), b.size()); }
 
-void pack_bin(packer& pk, std::string_view s) {
-  pk.pack_bin(static_cast<uint32_t>(s.size()));
-  pk.pack_bin_body(s.data(), static_cast<uint32_t>(s.size()));
-}
-
-void pack_str(packer& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
 
 // Field order is the encoding: never reorder, only append in a new version.
 void pack_vote_body(packer& pk, const vote& v) {
@@ -253,35 +246,13 @@ std::string hash(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(out.data()), out.size());
 }
 
-std::string to_hex(std::string_view bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
+std::string to_hex(std::string_view bytes) { return multibase::base16_encode(bytes); }
 
 result<std::string> from_hex(std::string_view text) {
-  if (text.size() % 2 != 0)
-    return make_error(errc::invalid_input, "hex string has an odd length");
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (size_t i = 0; i < text.size(); i += 2) {
-    int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0)
-      return make_error(errc::invalid_input, "not a hex string");
-    out.push_back(static_cast<char>(hi << 4 | lo));
-  }
-  return out;
+  auto r = multibase::base16_decode(text);
+  if (!r)
+    return make_error(errc::invalid_input, "not a hex string: " + r.err().message);
+  return r;
 }
 
 const char* to_string(vote_type t) {

@@ -5,16 +5,13 @@
 #include <limits>
 
 #include "storage/msgpack_read.hpp"
+#include "storage/msgpack_write.hpp"
 
 namespace mantle::chain {
 namespace {
 
 using packer = msgpack::packer<msgpack::sbuffer>;
 
-void pack_bin(packer& pk, std::string_view s) {
-  pk.pack_bin(static_cast<uint32_t>(s.size()));
-  pk.pack_bin_body(s.data(), static_cast<uint32_t>(s.size()));
-}
 
 template <class F>
 std::string packed(F f) {

@@ -5,21 +5,13 @@
 #include "actors/validator/chain_types.hpp"
 #include "storage/identity.hpp"
 #include "storage/msgpack_read.hpp"
+#include "storage/msgpack_write.hpp"
 
 namespace mantle::chain {
 namespace {
 
 using packer = msgpack::packer<msgpack::sbuffer>;
 
-void pack_bin(packer& pk, std::string_view s) {
-  pk.pack_bin(static_cast<uint32_t>(s.size()));
-  pk.pack_bin_body(s.data(), static_cast<uint32_t>(s.size()));
-}
-
-void pack_str(packer& pk, std::string_view s) {
-  pk.pack_str(static_cast<uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
 
 void pack_arg(packer& pk, const tx_arg& a) {
   switch (a.k) {
