@@ -11,7 +11,8 @@
 // each block read as four big-endian u64 words in order; a word w is rejected when
 // w >= 2^64 − (2^64 mod total) (so w mod total is unbiased) and the next word is used.
 // The file list's order is part of the input: callers pass it in the node's committed order
-// (the order of its files root). Files with 0 segments are never challenged.
+// (the order of its files root). Files with 0 segments are never challenged. Segment counts
+// summing past 2^64 − 1 (impossible for real files) saturate: later files are not challenged.
 #pragma once
 #include <array>
 #include <cstdint>
