@@ -108,13 +108,12 @@ void tree_builder::merge(const entry& left, const entry& right, entry& out) {
   out.height = left.height + 1;
 }
 
-void tree_builder::push_leaf() {
+void tree_builder::push_leaf(std::string_view segment) {
   uint64_t index = next_leaf_++;
   for (size_t i = 0; i < prove_.size(); ++i)
     if (prove_[i] == index)
-      proofs_[i].segment = buf_;
-  stack_.push_back(entry{leaf_with(*hash_, file_size_, index, buf_), index, 0});
-  buf_.clear();
+      proofs_[i].segment.assign(segment.data(), segment.size());
+  stack_.push_back(entry{leaf_with(*hash_, file_size_, index, segment), index, 0});
   // Keep the stack a list of perfect subtrees of strictly decreasing height.
   while (stack_.size() >= 2 && stack_[stack_.size() - 2].height == stack_.back().height) {
     entry right = stack_.back();
@@ -133,11 +132,19 @@ status tree_builder::update(std::string_view bytes) {
   }
   fed_ += bytes.size();
   while (!bytes.empty()) {
+    if (buf_.empty() && bytes.size() >= segment_size) {
+      // Whole segments are hashed in place, without a copy through the buffer.
+      push_leaf(bytes.substr(0, segment_size));
+      bytes.remove_prefix(segment_size);
+      continue;
+    }
     size_t take = std::min<size_t>(segment_size - buf_.size(), bytes.size());
     buf_.append(bytes.data(), take);
     bytes.remove_prefix(take);
-    if (buf_.size() == segment_size)
-      push_leaf();
+    if (buf_.size() == segment_size) {
+      push_leaf(buf_);
+      buf_.clear();
+    }
   }
   return {};
 }
@@ -155,7 +162,7 @@ result<tree_summary> tree_builder::finish() {
       return make_error(errc::invalid_input, "proof tree: segment " + std::to_string(t) + " of a file of " +
                                                std::to_string(n) + " segments");
   if (!buf_.empty() || file_size_ == 0)
-    push_leaf();
+    push_leaf(buf_);
   // Fold the remaining perfect subtrees from the right: this is exactly the tree in which each
   // level's odd last node is carried up unchanged.
   entry acc = stack_.back();

@@ -97,7 +97,7 @@ private:
     uint64_t first_leaf;
     uint32_t height;  // a perfect subtree of 2^height leaves
   };
-  void push_leaf();
+  void push_leaf(std::string_view segment);
   void merge(const entry& left, const entry& right, entry& out);
 
   uint64_t file_size_;
