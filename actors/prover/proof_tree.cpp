@@ -83,8 +83,11 @@ digest node_hash(const digest& left, const digest& right) { return node_with(loc
 tree_builder::tree_builder(uint64_t file_size, std::vector<uint64_t> prove)
   : file_size_(file_size), prove_(std::move(prove)), proofs_(prove_.size()), hash_(new_hash()) {
   buf_.reserve(segment_size);
-  for (size_t i = 0; i < prove_.size(); ++i)
+  for (size_t i = 0; i < prove_.size(); ++i) {
     proofs_[i].index = prove_[i];
+    sorted_.emplace_back(prove_[i], i);
+  }
+  std::sort(sorted_.begin(), sorted_.end());
 }
 
 tree_builder::~tree_builder() = default;
@@ -94,15 +97,12 @@ tree_builder& tree_builder::operator=(tree_builder&&) noexcept = default;
 void tree_builder::merge(const entry& left, const entry& right, entry& out) {
   // A proven leaf inside one side takes the other side's hash as its next sibling. Merges along a
   // leaf's ancestor chain happen in increasing height, so paths come out leaf level first.
+  // The targets are sorted, so only those inside this subtree are visited.
   uint64_t mid = right.first_leaf;
-  uint64_t end = right.first_leaf + (uint64_t{1} << right.height);
-  for (size_t i = 0; i < prove_.size(); ++i) {
-    uint64_t t = prove_[i];
-    if (t >= left.first_leaf && t < mid)
-      proofs_[i].path.push_back(right.hash);
-    else if (t >= mid && t < end)
-      proofs_[i].path.push_back(left.hash);
-  }
+  uint64_t end = right.height >= 63 ? UINT64_MAX : right.first_leaf + (uint64_t{1} << right.height);
+  auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::make_pair(left.first_leaf, size_t{0}));
+  for (; it != sorted_.end() && it->first < end; ++it)
+    proofs_[it->second].path.push_back(it->first < mid ? right.hash : left.hash);
   out.hash = node_with(*hash_, left.hash, right.hash);
   out.first_leaf = left.first_leaf;
   out.height = left.height + 1;
@@ -110,9 +110,9 @@ void tree_builder::merge(const entry& left, const entry& right, entry& out) {
 
 void tree_builder::push_leaf(std::string_view segment) {
   uint64_t index = next_leaf_++;
-  for (size_t i = 0; i < prove_.size(); ++i)
-    if (prove_[i] == index)
-      proofs_[i].segment.assign(segment.data(), segment.size());
+  for (auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::make_pair(index, size_t{0}));
+       it != sorted_.end() && it->first == index; ++it)
+    proofs_[it->second].segment.assign(segment.data(), segment.size());
   stack_.push_back(entry{leaf_with(*hash_, file_size_, index, segment), index, 0});
   // Keep the stack a list of perfect subtrees of strictly decreasing height.
   while (stack_.size() >= 2 && stack_[stack_.size() - 2].height == stack_.back().height) {

@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "storage/result.hpp"
@@ -108,6 +109,7 @@ private:
   std::string buf_;
   std::vector<entry> stack_;
   std::vector<uint64_t> prove_;
+  std::vector<std::pair<uint64_t, size_t>> sorted_;  // (leaf, position in prove_)
   std::vector<segment_proof> proofs_;
   std::unique_ptr<Botan::HashFunction> hash_;
 };

@@ -243,6 +243,21 @@ TEST_CASE("every tampering of a proof fails", "[proof]") {
   }
 }
 
+TEST_CASE("make_proofs answers unsorted and repeated indices in the order asked", "[proof]") {
+  auto file = random_bytes(7 * segment_size + 100, 13);
+  auto levels = ref_levels(file);
+  auto root = levels.back().front();
+  std::vector<uint64_t> asked = {7, 0, 3, 7, 4, 0};
+  auto proofs = make_proofs(root, file.size(), asked, reader_for(file));
+  REQUIRE(proofs);
+  REQUIRE(proofs->size() == asked.size());
+  for (size_t i = 0; i < asked.size(); ++i) {
+    CHECK((*proofs)[i].index == asked[i]);
+    CHECK((*proofs)[i].path == ref_path(levels, asked[i]));
+    CHECK(verify(root, file.size(), (*proofs)[i]) == verify_status::ok);
+  }
+}
+
 TEST_CASE("make_proofs refuses a file that no longer has its root", "[proof]") {
   auto file = random_bytes(3 * segment_size, 9);
   auto root = compute_root(file).root;
