@@ -292,12 +292,35 @@ node_outputs chain_node::tick() {
   bool stalled = h == ticked_height_ && r == ticked_round_ && !cs_->decided() && h == head_.height + 1;
   ticked_height_ = h;
   ticked_round_ = r;
+  // A follower's txs reach a block only through the validators: relay what is still pending
+  // now and then, in case the first relay found no peer or was lost with a connection.
+  if (++ticks_ % 5 == 0 && pool_.size() > 0 && !find_validator(set_, cfg_.key->public_key())) {
+    auto txs = pending_txs(1000);
+    if (!txs.empty())
+      out.push_back(out_txs{std::move(txs)});
+  }
   if (!stalled || !signer_)
     return out;
   if (own_proposal_ && own_proposal_->p.height == h)
     out.push_back(*own_proposal_);
   for (auto& v : signer_->own_votes(h))
     out.push_back(out_vote{std::move(v)});
+  return out;
+}
+
+std::vector<std::string> chain_node::pending_txs(size_t max) const {
+  std::vector<std::string> out;
+  auto rd = state_->begin_read();
+  if (!rd)
+    return out;
+  const state_view& view = **rd;
+  auto picked = pool_.reap(max, cfg_.max_block_bytes, [&](std::string_view sender) {
+    auto a = read_account(view, sender);
+    return a ? a->nonce : UINT64_MAX;
+  });
+  out.reserve(picked.size());
+  for (const auto* t : picked)
+    out.push_back(t->bytes);
   return out;
 }
 

@@ -121,6 +121,8 @@ public:
   // they went out would otherwise never see them and the height could stall.
   node_outputs tick();
   uint64_t tick_ms() const { return std::max<uint64_t>(params_.block_time_ms, 1000); }
+  // Pending txs in the order a block would take them (for a peer that just connected).
+  std::vector<std::string> pending_txs(size_t max) const;
   // Blocks with their certificates (encoded), in height order from our head + 1.
   node_outputs on_blocks(const std::vector<std::pair<std::string, std::string>>& blocks, std::string* error = nullptr);
   // For peers catching up: encoded blocks and certificates from `from`.
@@ -177,6 +179,7 @@ private:
   std::string fatal_;
   std::optional<out_proposal> own_proposal_; // last one, for tick()
   uint64_t ticked_height_ = 0;
+  uint64_t ticks_ = 0;
   uint32_t ticked_round_ = 0;
 };
 

@@ -288,6 +288,9 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
             st.peers[id] = peer_link{v, 0};
             st.by_addr[v.address()] = id;
             self->send(v, chain_status{st.node->head().height, st.node->head().id, st.node->chain_id()});
+            // Txs waiting here may never have reached this peer (it was not linked yet).
+            if (auto txs = st.node->pending_txs(5000); !txs.empty())
+              self->send(v, chain_txs{std::move(txs)});
           },
           [=](caf::error& e) {
             log::debug(component, "peer " + id + " offers no validator: " + self->system().render(e));
