@@ -22,22 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$(dirname "$0")/lib.sh"
-flunk() { failed=1; bad "$@"; }
-
-api_of() { echo "http://$(cat "$work/c/node$1/rpc")/api/v0"; }
-post() { curl -sf -X POST "$@"; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-height() { post "$(api_of "$1")/mantle/chain/head" 2> /dev/null | json 'd["height"]' 2> /dev/null || echo -1; }
-wait_for() {
-  local what=$1 limit=$2; shift 2
-  for _ in $(seq 1 $((limit * 5))); do
-    if "$@"; then ok "$what"; return 0; fi
-    sleep 0.2
-  done
-  flunk "$what (still not true after $limit s)"
-  return 1
-}
-at_least() { local n=$1; shift; for i in "$@"; do [ "$(height "$i")" -ge "$n" ] || return 1; done; }
+source "$(dirname "$0")/chain_lib.sh"
 
 "$cluster" start 4 "$work/c" --validators > "$work/start.out"
 wait_for "4 validators finalize blocks" 120 at_least 2 0 1 2 3
