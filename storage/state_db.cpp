@@ -92,24 +92,26 @@ result<std::unique_ptr<state_db>> state_db::open(const std::string& dir, uint64_
   return std::unique_ptr<state_db>(new state_db(std::move(*env), state, head));
 }
 
+// The head record as seen by transaction `t`.
+static result<state_head> read_head(const lmdb::txn& t, unsigned head_dbi) {
+  auto v = t.get(head_dbi, head_key);
+  if (!v)
+    return v.err();
+  return decode_head(*v);
+}
+
 result<state_head> state_db::head() const {
   auto t = lmdb::txn::begin(*env_, true);
   if (!t)
     return t.err();
-  auto v = t->get(head_dbi_, head_key);
-  if (!v)
-    return v.err();
-  return decode_head(*v);
+  return read_head(*t, head_dbi_);
 }
 
 result<std::unique_ptr<state_read>> state_db::begin_read() const {
   auto t = lmdb::txn::begin(*env_, true);
   if (!t)
     return t.err();
-  auto v = t->get(head_dbi_, head_key);
-  if (!v)
-    return v.err();
-  auto h = decode_head(*v);
+  auto h = read_head(*t, head_dbi_);
   if (!h)
     return h.err();
   std::unique_ptr<state_read> r(new state_read());
@@ -123,10 +125,7 @@ result<std::unique_ptr<state_write>> state_db::begin_write() {
   auto t = lmdb::txn::begin(*env_, false);
   if (!t)
     return t.err();
-  auto v = t->get(head_dbi_, head_key);
-  if (!v)
-    return v.err();
-  auto h = decode_head(*v);
+  auto h = read_head(*t, head_dbi_);
   if (!h)
     return h.err();
   std::unique_ptr<state_write> w(new state_write());

@@ -10,6 +10,7 @@
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
 #include "storage/credit_store.hpp"
+#include "tests/actors/actor_test_support.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace mantle;
@@ -17,16 +18,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct system_fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  system_fixture() {
-    cfg.set("scheduler.max-threads", size_t{2});
-    register_types(cfg);
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
-  ~system_fixture() { sys->await_all_actors_done(); }
-};
+using test::system_fixture;
+using test::stop;
 
 // may_serve's answer, or the error text.
 struct serve_reply {
@@ -48,11 +41,6 @@ std::vector<ledger_entry> entries(caf::scoped_actor& self, const caf::actor& led
   return out;
 }
 
-void stop(caf::scoped_actor& self, const caf::actor& a) {
-  self->monitor(a);
-  self->send_exit(a, caf::exit_reason::user_shutdown);
-  self->receive([](const caf::down_msg&) {});
-}
 
 } // namespace
 

@@ -16,6 +16,7 @@
 #include "messages/node_types.hpp"
 #include "messages/validator.hpp"
 #include "storage/identity.hpp"
+#include "tests/actors/actor_test_support.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace mantle;
@@ -23,16 +24,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct system_fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  system_fixture() {
-    cfg.set("scheduler.max-threads", size_t{2});
-    register_types(cfg);
-    sys = std::make_unique<caf::actor_system>(cfg);
-  }
-  ~system_fixture() { sys->await_all_actors_done(); }
-};
+using test::system_fixture;
+using test::stop;
 
 template <class... Ts>
 result<nlohmann::json> ask(caf::scoped_actor& self, const caf::actor& v, Ts&&... xs) {
@@ -46,11 +39,6 @@ result<nlohmann::json> ask(caf::scoped_actor& self, const caf::actor& v, Ts&&...
   return std::move(*out);
 }
 
-void stop(caf::scoped_actor& self, const caf::actor& a) {
-  self->monitor(a);
-  self->send_exit(a, caf::exit_reason::user_shutdown);
-  self->receive([](const caf::down_msg&) {});
-}
 
 uint64_t wait_height(caf::scoped_actor& self, const caf::actor& v, uint64_t at_least) {
   uint64_t h = 0;
