@@ -11,15 +11,15 @@
 
 namespace mantle::test {
 
-struct system_fixture {
+struct actor_system_fixture {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  system_fixture() {
+  actor_system_fixture() {
     cfg.set("scheduler.max-threads", size_t{2});
     register_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
   }
-  ~system_fixture() { sys->await_all_actors_done(); }
+  ~actor_system_fixture() { sys->await_all_actors_done(); }
 };
 
 // Asks `a` to exit and waits until it is gone.

@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using test::system_fixture;
+using system_fixture = test::actor_system_fixture;
 using test::stop;
 
 template <class... Ts>
