@@ -9,6 +9,7 @@
 #include "messages/peer.hpp"
 #include "messages/validator.hpp"
 #include "messages/events.hpp"
+#include "messages/market.hpp"
 
 namespace mantle {
 
@@ -47,6 +48,11 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<chain_block_batch>("mantle::chain_block_batch");
   cfg.add_message_type<sign_request>("mantle::sign_request");
   cfg.add_message_type<node_event>("mantle::node_event");
+  // market and prover
+  cfg.add_message_type<chain_read_reply>("mantle::chain_read_reply");
+  cfg.add_message_type<chain_scan_reply>("mantle::chain_scan_reply");
+  cfg.add_message_type<order_request>("mantle::order_request");
+  cfg.add_message_type<prepaid_request>("mantle::prepaid_request");
   // credit ledger
   cfg.add_message_type<ledger_entry>("mantle::ledger_entry");
   cfg.add_message_type<std::vector<ledger_entry>>("std::vector<mantle::ledger_entry>");

@@ -65,6 +65,13 @@ using ch_next_atom = caf::atom_constant<caf::atom("ch_next")>;     // internal: 
 using ch_tick_atom = caf::atom_constant<caf::atom("ch_tick")>;     // internal: periodic re-send
 // Peer actor: (p_lookup_atom, name) -> actor, for an authenticated peer's validator.
 using p_lookup_atom = caf::atom_constant<caf::atom("p_lookup")>;
+// Market and prover (messages/market.hpp).
+using chain_read_atom = caf::atom_constant<caf::atom("ch_read")>;    // (ch_read, keys) -> chain_read_reply
+using chain_scan_atom = caf::atom_constant<caf::atom("ch_scan")>;    // (ch_scan, prefix, after, limit) -> chain_scan_reply
+using prover_add_atom = caf::atom_constant<caf::atom("prv_add")>;    // (prv_add, cid, size)
+using prover_drop_atom = caf::atom_constant<caf::atom("prv_drop")>;  // (prv_drop, cid)
+using prover_status_atom = caf::atom_constant<caf::atom("prv_stat")>;
+using market_status_atom = caf::atom_constant<caf::atom("mkt_stat")>;
 
 void register_types(caf::actor_system_config& cfg);
 
