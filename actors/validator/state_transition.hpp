@@ -22,7 +22,8 @@
 //
 // Rules (params come from genesis, config/genesis.hpp):
 // - Transactions (actors/validator/tx.hpp): a tx executes when its signature is valid for the
-//   chain id, its fee ≥ min_fee, its nonce equals the sender's and the sender can pay the fee.
+//   chain id, its fee ≥ min_fee (work reports and storage proofs sent by a registered node key
+//   may pay less, even 0), its nonce equals the sender's and the sender can pay the fee.
 //   It then pays the fee into the era's staking pot, bumps the nonce and runs its body. A tx that
 //   fails at ANY step (decode, signature, nonce, funds, its body's rules, overflow) changes
 //   nothing at all, not even fee or nonce, and gets a receipt {ok=false, reason}; the block stays
@@ -56,10 +57,14 @@
 //   cannot validate again until the era ends.
 // - Units are u64 base units; every sum is checked, an overflow fails the tx (or the block when
 //   the era logic would overflow, which total issuance ≤ u64 max rules out).
-// - Extending (issue #6): a new tx type gets its handler in state_transition.cpp's executor,
-//   which holds the tables, the params, the block height and the era record (a market handler
-//   adds the staking share of an order's fee to era.pot there); work reports feed
-//   set_storage_power.
+// - Storage market (issue #6): tx types 16..19 and the slot-boundary steps (first block of
+//   every slot, after slashing, before the txs) are actors/market/market_rules.hpp; an order's
+//   staking share is scheduled for later eras and joins era.pot when its era opens (right after
+//   the era close above). Funds held by the market (pot schedule, reserve, files' pools and
+//   prepaid) stay part of the issuance. Work reports set storage power; a node that never
+//   reports keeps the power it has (genesis).
+// - Extending: a new tx type gets its handler in state_transition.cpp's executor, which holds
+//   the tables, the params, the block height and the era record.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -83,6 +88,7 @@ struct block_context {
   uint64_t time_ms = 0;               // header time (kept for issue #6; not used by these rules)
   std::string proposer_node_key;      // header.proposer
   std::vector<std::string> offenders; // node keys with verified double-sign evidence in this block
+  std::string prev_hash;              // header.prev_hash (32 zero bytes at height 1): slot hashes
 };
 
 struct tx_receipt {
@@ -91,14 +97,21 @@ struct tx_receipt {
   std::string reason; // empty when ok
 };
 
-enum class event_kind : uint8_t { slash = 1, era_change = 2, validator_set_change = 3 };
+enum class event_kind : uint8_t {
+  slash = 1,
+  era_change = 2,
+  validator_set_change = 3,
+  order_live = 4,   // subject: cid; a pending file got its first proven replica
+  replica_lost = 5, // subject: node key; text names the cid
+  report = 6,       // subject: node key; amount: its storage power; a work report was accepted
+};
 const char* to_string(event_kind k);
 
 struct state_event {
   event_kind kind = event_kind::era_change;
   uint64_t era = 0;     // era the event closes or happens in
-  std::string subject;  // slash: offender's owner account; otherwise empty
-  uint64_t amount = 0;  // slash: base units slashed; era_change: reward paid out
+  std::string subject;  // slash: offender's owner account; market kinds: see event_kind; else empty
+  uint64_t amount = 0;  // slash: base units slashed; era_change: reward paid out; report: power
   std::string text;     // one line for logs and the event stream
 };
 
@@ -171,6 +184,7 @@ result<block_outcome> apply_block(state_db& db, const block_context& ctx, const 
 // Issue #6 hook: sets a registered node's storage power (work reports) inside a block's write;
 // the owner's total ('W') follows. Takes effect at the next election.
 status set_storage_power(state_write& w, std::string_view node_key, uint64_t power);
+status set_storage_power(const state_view& v, state_sink& w, std::string_view node_key, uint64_t power);
 
 // Queries for RPC, CLI and tests (work on committed state via db.begin_read(), or a write).
 struct candidate_status {
