@@ -850,6 +850,15 @@ TEST_CASE("settlement: proven replicas take the pool, failing ones lose pay, pow
   // Slot 4 opens at height 9: a second failed slot, A's replica is lost.
   auto s4 = f.block({f.report(nB)});
   CHECK(has_event(s4, event_kind::replica_lost, nA.public_key()));
+  for (const auto& e : s4.events)
+    if (e.kind == event_kind::replica_lost) {
+      // Published as node event "replica_lost"; its text names the node and the cid in full.
+      CHECK(std::string(to_string(e.kind)) == "replica_lost");
+      CHECK(e.text.find(to_hex(nA.public_key())) != std::string::npos);
+      CHECK(e.text.find(to_hex("X")) != std::string::npos);
+    }
+  CHECK(std::string(to_string(event_kind::report)) == "work_report");
+  CHECK(std::string(to_string(event_kind::order_live)) == "order_live");
   x = f.file("X");
   REQUIRE(x->replicas.size() == 1);
   CHECK(x->replicas[0].node_key == nB.public_key());
