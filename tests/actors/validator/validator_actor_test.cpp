@@ -11,6 +11,7 @@
 
 #include "actors/validator/chain_types.hpp"
 #include "actors/validator/state_tables.hpp"
+#include "actors/market/market_rules.hpp"
 #include "actors/validator/validator_actor.hpp"
 #include "messages/errors.hpp"
 #include "messages/events.hpp"
@@ -142,6 +143,42 @@ TEST_CASE("validator actor: a dev chain makes blocks, publishes them and serves 
       .receive([&](uint64_t n) { nonce = n; }, [&](caf::error&) {});
     REQUIRE(nonce);
     CHECK(*nonce == 0);
+  }
+
+  // A storage order signed with a keystore account lands as a pending file record.
+  {
+    std::string cid_bytes = std::string("\x01\x55\x12\x20") + std::string(32, '\x42'); // a CIDv1 raw sha2-256
+    order_request o{"default", cid_bytes, 5000, std::string(32, '\x07'), 0};
+    auto oh = ask(self, v, o);
+    INFO((oh ? std::string() : oh.err().message));
+    REQUIRE(oh);
+    std::optional<market::file_record> rec;
+    for (int i = 0; i < 60 && !rec; ++i) {
+      self->request(v, 10s, chain_read_atom::value, std::vector<std::string>{market::file_key(cid_bytes)})
+        .receive(
+          [&](chain_read_reply& x) {
+            if (x.found.at(0))
+              rec = *market::decode_file_record(x.values[0]);
+          },
+          [&](caf::error&) {});
+      if (!rec)
+        std::this_thread::sleep_for(100ms);
+    }
+    REQUIRE(rec);
+    CHECK(rec->size == 5000);
+    CHECK(rec->status == market::file_status::pending);
+    CHECK(rec->pool > 0);
+    prepaid_request pp{"default", cid_bytes, 12345};
+    REQUIRE(ask(self, v, pp));
+    uint64_t prepaid = 0;
+    for (int i = 0; i < 60 && prepaid == 0; ++i) {
+      self->request(v, 10s, chain_read_atom::value, std::vector<std::string>{market::file_key(cid_bytes)})
+        .receive([&](chain_read_reply& x) { prepaid = market::decode_file_record(x.values.at(0))->prepaid; },
+                 [&](caf::error&) {});
+      if (prepaid == 0)
+        std::this_thread::sleep_for(100ms);
+    }
+    CHECK(prepaid == 12345);
   }
 
   // Bad requests: a clear reason, nothing submitted.
