@@ -100,7 +100,8 @@ decision decide(const file_view& f, const node_view& n, local_state local,
 
 // Capacity left for new files. With a configured capacity: capacity − bytes held − bytes being
 // fetched. Without one (0 = automatic): the free disk space of the repo minus `margin`, minus
-// the bytes still to come of running fetches (held files already take their disk space).
+// the sizes of running fetches (held files already take their disk space; a fetch's bytes
+// partly do, so this errs on the safe side).
 uint64_t free_capacity(uint64_t configured, uint64_t disk_free, uint64_t margin, uint64_t held_bytes,
                        uint64_t fetching_bytes);
 

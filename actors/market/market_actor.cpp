@@ -69,6 +69,10 @@ uint64_t disk_free(const std::string& dir) {
   return static_cast<uint64_t>(s.f_bavail) * s.f_frsize;
 }
 
+// The prover answers "ok"; any answer that is not an error counts (the reply's exact type is
+// the prover's business), so an unexpected_response is an acceptance too.
+bool accepted(const caf::error& e) { return e == caf::sec::unexpected_response; }
+
 void scan_now(actor_t* self);
 void start_job(actor_t* self, const market::fetch_job& j);
 
@@ -117,9 +121,10 @@ void drop_file(actor_t* self, const market::drop_action& d) {
   log::info(component, "dropping " + cid_text(d.cid) + ": " + d.reason);
   if (auto prover = resolve(self->state.cfg.prover))
     self->request(prover, prover_timeout, prover_drop_atom::value, d.cid)
-      .then([](const caf::message&) {},
+      .then([](caf::ok_atom) {},
             [=](caf::error& e) {
-              log::warning(component, "prover did not take the drop of " + cid_text(d.cid) + ": " +
+              if (!accepted(e))
+                log::warning(component, "prover did not take the drop of " + cid_text(d.cid) + ": " +
                                         from_caf(e).message);
             });
   unpin_if_ours(self, d.cid);
@@ -169,8 +174,10 @@ void tell_prover(actor_t* self, const std::string& cid_bytes, uint64_t size) {
     return;
   }
   self->request(prover, prover_timeout, prover_add_atom::value, cid_bytes, size)
-    .then([=](const caf::message&) { self->state.book->told_prover(cid_bytes); },
+    .then([=](caf::ok_atom) { self->state.book->told_prover(cid_bytes); },
           [=](caf::error& e) {
+            if (accepted(e))
+              return self->state.book->told_prover(cid_bytes);
             log::warning(component, "prover did not take " + cid_text(cid_bytes) + ": " + from_caf(e).message +
                                       "; told again after the next scan");
           });
@@ -314,7 +321,7 @@ void scan_set(actor_t* self, std::string after) {
   auto chain = resolve(self->state.cfg.chain);
   if (!chain)
     return fail_scan(self, "the validator is not running; no orders are looked at");
-  std::string prefix = chain::key_of('H', self->state.cfg.node_key);
+  std::string prefix = market::node_file_key(self->state.cfg.node_key);
   self->request(chain, self->state.cfg.chain_timeout, chain_scan_atom::value, prefix, after, scan_page)
     .then(
       [=](chain_scan_reply& r) {
@@ -337,7 +344,7 @@ void scan_files(actor_t* self, std::string after) {
   auto chain = resolve(self->state.cfg.chain);
   if (!chain)
     return fail_scan(self, "the validator is not running; no orders are looked at");
-  self->request(chain, self->state.cfg.chain_timeout, chain_scan_atom::value, std::string(1, 'F'), after, scan_page)
+  self->request(chain, self->state.cfg.chain_timeout, chain_scan_atom::value, market::file_key({}), after, scan_page)
     .then(
       [=](chain_scan_reply& r) {
         auto& st = self->state;
@@ -355,7 +362,7 @@ void scan_files(actor_t* self, std::string after) {
           market::file_view v;
           v.cid = c;
           v.size = rec->size;
-          v.live = rec->status == 1;
+          v.live = rec->status == market::file_status::live;
           v.expiry_height = rec->expiry_height;
           v.replicas = static_cast<uint32_t>(rec->replicas.size());
           v.replica_here = std::any_of(rec->replicas.begin(), rec->replicas.end(),
