@@ -47,7 +47,7 @@ TEST_CASE("book: plans takes in CID order up to max_fetches and the capacity", "
   add_file(s, 'b', 400);
   add_file(s, 'c', 400);
   add_file(s, 'd', 100, 2); // enough replicas
-  auto p = b.plan_takes(s, node_key, 1000, 0, 0, 5);
+  auto p = b.plan_takes(s, node_key, 2000, 0, 0, 5);
   REQUIRE(p.take.size() == 2);
   CHECK(p.take[0].cid == cid_of('a'));
   CHECK(p.take[0].proof_root == std::string(32, 'a'));
@@ -57,8 +57,8 @@ TEST_CASE("book: plans takes in CID order up to max_fetches and the capacity", "
   CHECK(p.counts[verdict::busy] == 1);
   CHECK(p.counts[verdict::enough_replicas] == 1);
   CHECK(b.fetching_bytes() == 800);
-  // The running jobs are not taken twice; with room for one more after 'a' is done, 'c' fits
-  // only if the capacity allows: 1000 − 400 held − 400 fetching = 200 < 400.
+  // The running jobs are not taken twice; with a fetch slot free after 'a' is done, 'c' is
+  // taken only if the capacity allows: 1000 − 400 held − 400 fetching = 200 < 400.
   b.verified(cid_of('a'), 400, 101);
   auto p2 = b.plan_takes(s, node_key, 1000, 0, 0, 6);
   CHECK(p2.take.empty());
