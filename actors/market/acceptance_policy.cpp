@@ -2,7 +2,10 @@
 
 #include <botan/hash.h>
 
+#include <algorithm>
 #include <array>
+
+#include "actors/market/market_rules.hpp"
 
 namespace mantle::market {
 namespace {
@@ -43,12 +46,6 @@ const char* to_string(verdict v) {
   return "unknown";
 }
 
-uint64_t slot_of(uint64_t height, uint64_t slot_blocks) {
-  if (height == 0 || slot_blocks == 0)
-    return 0;
-  return (height - 1) / slot_blocks;
-}
-
 uint64_t slots_left(uint64_t expiry_height, uint64_t height, uint64_t slot_blocks) {
   if (expiry_height <= height)
     return 0;
@@ -75,7 +72,7 @@ uint32_t take_draw(std::string_view node_key, std::string_view cid, uint64_t slo
 
 decision decide(const file_view& f, const node_view& n, local_state local,
                 std::optional<uint64_t> lost_slot, const policy_options& o) {
-  uint64_t slot = slot_of(n.height, n.slot_blocks);
+  uint64_t slot = slot_of(n.height, std::max<uint64_t>(1, n.slot_blocks));
   switch (local) {
   case local_state::held:
     return {verdict::held, "this node holds it already"};

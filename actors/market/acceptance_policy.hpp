@@ -26,9 +26,9 @@
 #include <string>
 #include <string_view>
 
-namespace mantle::market {
+#include "actors/market/pricing.hpp" // ppm_one
 
-constexpr uint32_t ppm_one = 1000000;
+namespace mantle::market {
 
 struct policy_options {
   uint32_t take_ppm = ppm_one;     // chance per slot of taking an eligible file, in 10^-6
@@ -86,13 +86,10 @@ struct decision {
   bool take() const { return what == verdict::take; }
 };
 
-// Slot of height h ≥ 1: (h − 1) / slot_blocks (issue #6 contract); height 0 is slot 0.
-uint64_t slot_of(uint64_t height, uint64_t slot_blocks);
-
 // Slots left before a live file expires: ceil((expiry − height) / slot_blocks), 0 once expired.
 uint64_t slots_left(uint64_t expiry_height, uint64_t height, uint64_t slot_blocks);
 
-// The draw in [0, 10^6) described above.
+// The draw in [0, 10^6) described above. Slots are market::slot_of (market_rules.hpp).
 uint32_t take_draw(std::string_view node_key, std::string_view cid, uint64_t slot);
 
 decision decide(const file_view& f, const node_view& n, local_state local,

@@ -269,7 +269,7 @@ void start_job(actor_t* self, const market::fetch_job& j) {
   log::info(component, "taking " + c->str() + " (" + std::to_string(j.size) + " bytes declared)");
   auto timeout = st.cfg.fetch_timeout;
   // The exchange enforces the no-progress timeout; this one only catches an exchange that died.
-  auto outer = std::chrono::hours(24);
+  auto outer = std::chrono::seconds(24 * 3600);
   auto cid_bytes = j.cid;
   auto id = *c;
   self->request(ex, outer, fetch_dag_atom::value, id, static_cast<uint64_t>(timeout.count()))

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/market/market_rules.hpp"
+
 namespace mantle::market {
 
 const char* to_string(job_phase p) {
@@ -26,7 +28,7 @@ market_book::market_book(policy_options o, size_t abandoned_limit)
 
 std::vector<drop_action> market_book::reconcile(const chain_snapshot& s) {
   std::vector<drop_action> out;
-  uint64_t slot = slot_of(s.height, s.slot_blocks);
+  uint64_t slot = slot_of(s.height, std::max<uint64_t>(1, s.slot_blocks));
   for (auto it = held_.begin(); it != held_.end();) {
     auto& h = it->second;
     bool in_set = s.node_set.count(h.cid) != 0;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "actors/market/acceptance_policy.hpp"
+#include "actors/market/market_rules.hpp"
 
 using namespace mantle::market;
 

@@ -92,7 +92,7 @@ std::optional<pin_info> pin_of(block_store& store, const cid& c) {
   auto pins = store.pins(pin_type::recursive, {c});
   REQUIRE(pins);
   for (auto& p : *pins)
-    if (p.cid == c)
+    if (p.id == c)
       return p;
   return std::nullopt;
 }

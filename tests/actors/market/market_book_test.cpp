@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/market/market_book.hpp"
+#include "actors/market/market_rules.hpp"
 
 using namespace mantle::market;
 
