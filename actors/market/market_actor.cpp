@@ -258,19 +258,23 @@ void pin(actor_t* self, const std::string& cid_bytes, const cid& c) {
       [=](caf::error& e) { release(self, cid_bytes, "pin listing failed: " + from_caf(e).describe()); });
 }
 
-void start_job(actor_t* self, const market::fetch_job& j) {
+// One fetch_dag of the job's DAG. A CID no connected peer has yet is asked again every second
+// until the fetch timeout has passed since the job started (the content may still be on its
+// way into the cluster); a fetch that stalls for the timeout fails at once.
+void fetch(actor_t* self, const std::string& cid_bytes) {
   auto& st = self->state;
-  auto c = cid::from_bytes(j.cid);
+  auto* j = st.book->job(cid_bytes);
+  if (!j)
+    return;
+  auto c = cid::from_bytes(cid_bytes);
   if (!c)
-    return abandon(self, j.cid, "the order's CID is not a valid CID: " + c.err().message, false);
+    return abandon(self, cid_bytes, "the order's CID is not a valid CID: " + c.err().message, false);
   auto ex = resolve(st.cfg.exchange);
   if (!ex)
-    return release(self, j.cid, "the block exchange is not running");
-  log::info(component, "taking " + c->str() + " (" + std::to_string(j.size) + " bytes declared)");
+    return release(self, cid_bytes, "the block exchange is not running");
   auto timeout = st.cfg.fetch_timeout;
   // The exchange enforces the no-progress timeout; this one only catches an exchange that died.
   auto outer = std::chrono::seconds(24 * 3600);
-  auto cid_bytes = j.cid;
   auto id = *c;
   self->request(ex, outer, fetch_dag_atom::value, id, static_cast<uint64_t>(timeout.count()))
     .then([=](uint64_t blocks) {
@@ -280,15 +284,27 @@ void start_job(actor_t* self, const market::fetch_job& j) {
             pin(self, cid_bytes, id);
           },
           [=](caf::error& e) {
-            if (!self->state.book->job(cid_bytes))
+            auto* j = self->state.book->job(cid_bytes);
+            if (!j)
               return;
             auto err = from_caf(e);
+            uint64_t now = now_unix_ms();
+            bool time_left = now < j->started_ms + static_cast<uint64_t>(timeout.count());
+            if (err.code == errc::not_found && time_left) {
+              self->delayed_send(self, std::chrono::seconds(1), mkt_tick_atom::value, cid_bytes);
+              return;
+            }
             if (err.code == errc::not_found || err.code == errc::unavailable)
               abandon(self, cid_bytes,
                       "not found in the cluster within " + seconds_text(timeout) + ": " + err.message, true);
             else
               release(self, cid_bytes, "fetch failed: " + err.describe());
           });
+}
+
+void start_job(actor_t* self, const market::fetch_job& j) {
+  log::info(component, "taking " + cid_text(j.cid) + " (" + std::to_string(j.size) + " bytes declared)");
+  fetch(self, j.cid);
 }
 
 // --- scanning the chain
@@ -478,6 +494,7 @@ caf::behavior market_actor(actor_t* self, market_actor_config cfg) {
                          ", fetch timeout " + seconds_text(st.cfg.fetch_timeout));
   return {
     [=](const node_event& ev) { on_event(self, ev); },
+    [=](mkt_tick_atom, const std::string& cid_bytes) { fetch(self, cid_bytes); }, // a fetch retry
     [=](mkt_tick_atom) {
       // The fallback when no block events arrive (validator restarting, chain stalled).
       scan_now(self);

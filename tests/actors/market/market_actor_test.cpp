@@ -17,7 +17,11 @@
 
 #include "actors/market/market_actor.hpp"
 #include "actors/prover/file_proof.hpp"
+#include "actors/validator/state_tables.hpp"
+#include "actors/validator/tx.hpp"
 #include "actors/validator/validator_actor.hpp"
+#include "messages/validator.hpp"
+#include "storage/keystore.hpp"
 #include "messages/market.hpp"
 #include "storage/identity.hpp"
 #include "storage/memory_block_store.hpp"
@@ -64,12 +68,35 @@ nlohmann::json status_of(caf::actor_system& sys, const caf::actor& market) {
   return out;
 }
 
-std::string place_order(caf::actor_system& sys, const caf::actor& validator, const cid& c, uint64_t size,
-                        const std::string& root) {
+// place_order signed with the dev chain's funded account (the keystore the validator created)
+// and submitted as raw bytes, as any client outside the validator would.
+std::string place_order(caf::actor_system& sys, const caf::actor& validator, const std::string& keystore_path,
+                        const cid& c, uint64_t size, const std::string& root) {
   caf::scoped_actor self{sys};
+  std::string chain_id;
+  uint64_t nonce = 0, min_fee = 0;
+  // Answered once the validator started, so its keystore exists by then.
+  self->request(validator, 10s, chain_head_atom::value)
+    .receive([&](std::string& j) { chain_id = nlohmann::json::parse(j)["chain_id"]; },
+             [&](caf::error& e) { FAIL("head: " << from_caf(e).message); });
+  auto ks = keystore::open(keystore_path);
+  REQUIRE(ks);
+  REQUIRE_FALSE(ks->accounts().empty());
+  const auto& key = ks->accounts().front().key;
+  self->request(validator, 10s, chain_nonce_atom::value, key.public_key())
+    .receive([&](uint64_t n) { nonce = n; }, [&](caf::error& e) { FAIL("nonce: " << from_caf(e).message); });
+  self->request(validator, 10s, chain_read_atom::value, std::vector<std::string>{std::string(1, chain::table::params)})
+    .receive(
+      [&](chain_read_reply& r) {
+        REQUIRE(r.values.size() == 1);
+        auto p = chain::decode_params(r.values[0]);
+        REQUIRE(p);
+        min_fee = p->min_fee;
+      },
+      [&](caf::error& e) { FAIL("params: " << from_caf(e).message); });
+  auto tx = chain::make_tx(key, chain_id, nonce, min_fee, chain::txs::place_order{c.bytes(), size, root, 0});
   std::string hash;
-  order_request req{"", c.bytes(), size, root, 0};
-  self->request(validator, 10s, req)
+  self->request(validator, 10s, chain_submit_atom::value, chain::encode(tx))
     .receive([&](std::string& h) { hash = h; },
              [&](caf::error& e) { FAIL("order of " << c.str() << " refused: " << from_caf(e).message); });
   return hash;
@@ -96,6 +123,17 @@ std::optional<pin_info> pin_of(block_store& store, const cid& c) {
       return p;
   return std::nullopt;
 }
+
+// Stops the actors it holds when the test ends, failed or not (the actor system waits for them).
+struct stopper {
+  caf::actor_system& sys;
+  std::vector<caf::actor> actors; // stopped last first
+  ~stopper() {
+    caf::scoped_actor self{sys};
+    for (auto it = actors.rbegin(); it != actors.rend(); ++it)
+      test::stop(self, *it);
+  }
+};
 
 } // namespace
 
@@ -129,9 +167,12 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   vc.data_dir = chain_dir.path;
   vc.identity = &id;
   vc.durable = false;
+  stopper cleanup{sys, {}};
   auto validator = spawn_validator_actor(sys, vc);
+  cleanup.actors.push_back(validator);
   auto recorder_log = std::make_shared<prover_log>();
   auto prover = sys.spawn(prover_recorder, recorder_log);
+  cleanup.actors.push_back(prover);
 
   market_actor_config mc;
   mc.node_key = id.public_key();
@@ -148,12 +189,14 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   mc.fetch_timeout = 2s;
   mc.rescan_interval = 500ms;
   auto market = spawn_market_actor(sys, mc);
+  cleanup.actors.push_back(market);
+  std::string keys = chain_dir.path + "/keystore";
 
-  place_order(sys, validator, good, good_bytes.size(), root_of(*a.store, good));
-  place_order(sys, validator, under, short_bytes.size() - 1000, root_of(*a.store, under));
-  place_order(sys, validator, wrong_root, 200 * 1000, root_of(*a.store, good));
-  place_order(sys, validator, users, 100 * 1000, std::string(32, '\x07'));
-  place_order(sys, validator, nowhere->root, 5000, root_of(nowhere_store, nowhere->root));
+  place_order(sys, validator, keys, good, good_bytes.size(), root_of(*a.store, good));
+  place_order(sys, validator, keys, under, short_bytes.size() - 1000, root_of(*a.store, under));
+  place_order(sys, validator, keys, wrong_root, 200 * 1000, root_of(*a.store, good));
+  place_order(sys, validator, keys, users, 100 * 1000, std::string(32, '\x07'));
+  place_order(sys, validator, keys, nowhere->root, 5000, root_of(nowhere_store, nowhere->root));
 
   nlohmann::json st;
   bool settled = test::wait_until([&] {
@@ -206,9 +249,4 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   CHECK(st["fetching"].empty());
   CHECK(st["taken"].size() == 1);
   CHECK(recorder_log->adds() == 1);
-
-  caf::scoped_actor self{sys};
-  test::stop(self, market);
-  test::stop(self, validator);
-  test::stop(self, prover);
 }
