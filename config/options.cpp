@@ -101,6 +101,12 @@ const std::vector<option_info>& schema() {
     {"chain", value_kind::on_off, "on", "run the validator: follow the chain and, when this node's key is in the validator set, vote; off: no chain at all"},
     {"chain-byzantine", value_kind::on_off, "off", "test drill: this validator double-signs (needs --fault-injection 1); never in production"},
     {"genesis", value_kind::path, "", "chain genesis file (JSON, config/genesis.example.json); empty: a dev chain in which this node is the only validator (1 s blocks)"},
+    {"market", value_kind::on_off, "on", "storage market: take storage orders from the chain (fetch, pin, verify, prove); on by default when --chain is on, and needs it"},
+    {"market-capacity", value_kind::size, "0", "bytes this node offers to storage orders; 0: the free disk space of --data-dir minus 1 GiB"},
+    {"market-take-ppm", value_kind::count, "1000000", "chance in millionths that this node takes an eligible order in a slot (a reproducible draw per node, order and slot); 1000000: always"},
+    {"market-fetch-timeout", value_kind::duration, "60s", "an order whose file makes no fetch progress for this long is abandoned as unreachable"},
+    {"market-max-fetches", value_kind::count, "2", "orders fetched and verified at the same time"},
+    {"market-min-slots", value_kind::count, "2", "live orders that expire in fewer report slots than this are not taken"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -560,6 +566,40 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!b)
       return fail(b.err());
     o.chain_byzantine = *b;
+  } else if (name == "market") {
+    auto b = parse_switch(v.text);
+    if (!b)
+      return fail(b.err());
+    o.market = *b;
+  } else if (name == "market-capacity") {
+    auto sz = parse_size(v.text);
+    if (!sz)
+      return fail(sz.err());
+    o.market_capacity = *sz;
+  } else if (name == "market-take-ppm") {
+    auto n = parse_count(v.text, 1000000);
+    if (!n)
+      return fail(n.err());
+    o.market_take_ppm = *n;
+  } else if (name == "market-fetch-timeout") {
+    auto d = parse_duration(v.text);
+    if (!d)
+      return fail(d.err());
+    if (d->count() == 0)
+      return fail(invalid("market-fetch-timeout must be longer than 0ms"));
+    o.market_fetch_timeout = *d;
+  } else if (name == "market-max-fetches") {
+    auto n = parse_count(v.text, 1024);
+    if (!n)
+      return fail(n.err());
+    if (*n == 0)
+      return fail(invalid("market-max-fetches must be at least 1 (turn the market off with --market off)"));
+    o.market_max_fetches = *n;
+  } else if (name == "market-min-slots") {
+    auto n = parse_count(v.text, 1000000);
+    if (!n)
+      return fail(n.err());
+    o.market_min_slots = *n;
   } else if (name == "genesis") {
     o.genesis = v.text;
   } else if (name == "peer-tls") {
@@ -618,6 +658,14 @@ result<node_options> resolve(const raw_values& file, const raw_values& cli) {
         return st.err();
   if (auto st = check_role(o); !st)
     return st.err();
+  // The market follows the chain: it defaults to the chain's switch and cannot run without it.
+  auto market_given = file.find("market") != file.end() ? &file.at("market") : nullptr;
+  if (auto it = cli.find("market"); it != cli.end())
+    market_given = &it->second;
+  if (!market_given)
+    o.market = o.chain;
+  else if (o.market && !o.chain)
+    return invalid(market_given->origin + ": the storage market needs the chain (--chain on), or use --market off");
   return o;
 }
 

@@ -54,6 +54,14 @@ struct node_options {
   std::string genesis;        // empty: dev chain
   bool chain_byzantine = false; // test drill (needs fault_injection)
   std::chrono::milliseconds fetch_timeout{30000}; // block exchange: a missing block from peers
+  // Storage market (actors/market): which orders this node takes. On by default when the chain
+  // is on; --market on with --chain off is an error.
+  bool market = true;
+  uint64_t market_capacity = 0;        // bytes for market files; 0 = free disk space − margin
+  uint32_t market_take_ppm = 1000000;  // chance per slot of taking an eligible order, in 10^-6
+  std::chrono::milliseconds market_fetch_timeout{60000}; // an order's DAG fetch without progress
+  uint32_t market_max_fetches = 2;     // orders fetched at once
+  uint32_t market_min_slots = 2;       // live orders with fewer slots before expiry are skipped
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct
   // Peer transport (actors/peer). Bootstrap entries are config::peer_address texts, already

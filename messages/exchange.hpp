@@ -11,6 +11,8 @@
 //   (fetch_dag_atom, cid, uint64_t timeout_ms) -> uint64_t     blocks fetched; the whole DAG
 //        below cid is then in the local block store. timeout_ms bounds the time without any
 //        progress. timeout_ms = 0 means the node's fetch-timeout for both.
+//   (fetch_dag_atom, cid)                      -> uint64_t fetched, uint64_t known   progress of
+//        the running DAG fetches of cid (blocks fetched from peers, blocks discovered so far)
 //   (stats_atom)                               -> exchange_stats
 // Errors: errc::not_found when no connected peer has a block, errc::unavailable on a timeout,
 // both naming the CID.

@@ -73,6 +73,8 @@ using prover_add_atom = caf::atom_constant<caf::atom("prv_add")>;    // (prv_add
 using prover_drop_atom = caf::atom_constant<caf::atom("prv_drop")>;  // (prv_drop, cid)
 using prover_status_atom = caf::atom_constant<caf::atom("prv_stat")>;
 using market_status_atom = caf::atom_constant<caf::atom("mkt_stat")>;
+using mkt_tick_atom = caf::atom_constant<caf::atom("mkt_tick")>;     // internal: the market's rescan timer
+using mkt_verify_atom = caf::atom_constant<caf::atom("mkt_verify")>; // internal: (mkt_verify, cid) -> size, root
 
 void register_types(caf::actor_system_config& cfg);
 

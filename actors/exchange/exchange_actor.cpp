@@ -690,6 +690,17 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       ensure_tick(self);
       return rp;
     },
+    // Progress of the running DAG fetches of `root` (the market shows it): blocks fetched from
+    // peers and blocks known so far (walked or being walked; grows as the DAG is discovered).
+    [=](fetch_dag_atom, const cid& root) -> caf::result<uint64_t, uint64_t> {
+      uint64_t fetched = 0, known = 0;
+      for (const auto& [id, job] : self->state.jobs)
+        if (job.root == root) {
+          fetched += job.fetched;
+          known += job.seen.size();
+        }
+      return caf::result<uint64_t, uint64_t>(fetched, known);
+    },
     [=](xch_tick_atom) {
       auto& st = self->state;
       st.tick_scheduled = false;

@@ -292,3 +292,38 @@ TEST_CASE("fetch-timeout: default, override, bad values", "[config][exchange]") 
   CHECK(zero.err().message.find("fetch-timeout must be longer than 0ms") != std::string::npos);
   CHECK_FALSE(load(argv_of({"--fetch-timeout", "soon"})).ok());
 }
+
+TEST_CASE("market options: defaults, values, and the market follows the chain", "[config][market]") {
+  auto d = load({});
+  REQUIRE(d.ok());
+  CHECK(d->options.market);
+  CHECK(d->options.market_capacity == 0);
+  CHECK(d->options.market_take_ppm == 1000000);
+  CHECK(d->options.market_fetch_timeout == milliseconds(60000));
+  CHECK(d->options.market_max_fetches == 2);
+  CHECK(d->options.market_min_slots == 2);
+
+  auto r = load(argv_of({"--market-capacity", "2GiB", "--market-take-ppm", "250000", "--market-fetch-timeout",
+                         "5s", "--market-max-fetches", "4", "--market-min-slots", "3"}));
+  REQUIRE(r.ok());
+  CHECK(r->options.market_capacity == (uint64_t{2} << 30));
+  CHECK(r->options.market_take_ppm == 250000);
+  CHECK(r->options.market_fetch_timeout == milliseconds(5000));
+  CHECK(r->options.market_max_fetches == 4);
+  CHECK(r->options.market_min_slots == 3);
+
+  auto off = load(argv_of({"--chain", "off"}));
+  REQUIRE(off.ok());
+  CHECK_FALSE(off->options.market);
+  auto both = load(argv_of({"--chain", "off", "--market", "on"}));
+  REQUIRE_FALSE(both.ok());
+  CHECK(both.err().message.find("needs the chain") != std::string::npos);
+  CHECK(load(argv_of({"--chain", "off", "--market", "off"})).ok());
+  auto no_market = load(argv_of({"--market", "off"}));
+  REQUIRE(no_market.ok());
+  CHECK_FALSE(no_market->options.market);
+
+  CHECK_FALSE(load(argv_of({"--market-take-ppm", "1000001"})).ok());
+  CHECK_FALSE(load(argv_of({"--market-max-fetches", "0"})).ok());
+  CHECK_FALSE(load(argv_of({"--market-fetch-timeout", "0s"})).ok());
+}

@@ -13,9 +13,11 @@
 #include "actors/gateway/rpc_front_actor.hpp"
 #include "actors/peer/dial_book.hpp"
 #include "actors/peer/peer_actor.hpp"
+#include "actors/market/market_actor.hpp"
 #include "actors/node/node.hpp"
 #include "actors/pinning/pinner_actor.hpp"
 #include "actors/validator/validator_actor.hpp"
+#include "messages/market.hpp"
 #include "messages/pinner.hpp"
 #include "storage/psa_store.hpp"
 #include "config/log.hpp"
@@ -169,6 +171,25 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});
   out.push_back({"gateway", [gw](caf::actor_system& sys) { return spawn_gateway_front(sys, gw); }});
   out.push_back({pinner_name, [pin_cfg](caf::actor_system& sys) { return spawn_pinner(sys, pin_cfg); }});
+  if (env.options.chain && env.options.market) {
+    // Last: it drives the exchange, block store, validator and prover, all started before it.
+    market_actor_config mc;
+    mc.node_key = env.identity.public_key();
+    mc.data_dir = env.options.data_dir;
+    mc.local_store = store;
+    mc.policy.take_ppm = env.options.market_take_ppm;
+    mc.policy.max_fetches = env.options.market_max_fetches;
+    mc.policy.min_slots_left = env.options.market_min_slots;
+    mc.capacity = env.options.market_capacity;
+    mc.fetch_timeout = env.options.market_fetch_timeout;
+    out.push_back({market_name, [mc](caf::actor_system& sys) mutable {
+      mc.chain = registry_resolver(sys, "validator");
+      mc.exchange = registry_resolver(sys, "exchange");
+      mc.store = registry_resolver(sys, "blocks");
+      mc.prover = registry_resolver(sys, prover_name);
+      return spawn_market_actor(sys, mc);
+    }});
+  }
   return out;
 }
 
