@@ -23,9 +23,9 @@ namespace {
 
 // The pinner's way to the chain: orders for files pinned here, their state, their txs.
 psa::order_hooks chain_hooks(caf::actor_system& sys, node_backend& node) {
-  auto chain = std::make_shared<order_chain>(validator_order_chain(sys));
+  auto validator = std::make_shared<order_chain>(validator_order_chain(sys));
   psa::order_hooks h;
-  h.place = [chain, &node](const cid& c) -> result<std::string> {
+  h.place = [validator, &node](const cid& c) -> result<std::string> {
     auto stored = node.has_block(c);
     if (!stored)
       return stored.err();
@@ -36,11 +36,11 @@ psa::order_hooks chain_hooks(caf::actor_system& sys, node_backend& node) {
     req.cid = c.bytes();
     req.size = terms->size;
     req.proof_root.assign(terms->root.begin(), terms->root.end());
-    return chain->place(req);
+    return validator->place(req);
   };
-  h.status = [chain](const cid& c) -> result<psa::order_state> {
+  h.status = [validator](const cid& c) -> result<psa::order_state> {
     std::vector<std::string> keys{market::file_key(c.bytes())};
-    auto reply = chain->read(keys);
+    auto reply = validator->read(keys);
     if (!reply)
       return reply.err();
     market::reply_view view;
@@ -56,11 +56,11 @@ psa::order_hooks chain_hooks(caf::actor_system& sys, node_backend& node) {
     }
     return o;
   };
-  h.tx = [chain](const std::string& hash_hex) -> result<psa::tx_state> {
+  h.tx = [validator](const std::string& hash_hex) -> result<psa::tx_state> {
     auto raw = chain::from_hex(hash_hex);
     if (!raw)
       return make_error(errc::invalid_input, "bad tx hash " + hash_hex);
-    auto text = chain->tx(*raw);
+    auto text = validator->tx(*raw);
     if (!text)
       return text.err();
     auto j = nlohmann::json::parse(*text, nullptr, false);
