@@ -15,7 +15,7 @@ const std::vector<command_spec>& commands() {
         {"quiet", 'q', true, "print only the final hashes"},
         {"pin", 0, true, "pin what was added (default true)"},
         {"progress", 0, true, "show a progress bar (default: when stderr is a terminal)"},
-        {"order", 0, true, "then place a storage order for the added file (as `order place`)"},
+        {"order", 0, true, "then place a storage order for the added file (one file; as `order place`)"},
         {"replicas", 0, false, "with --order --wait: proven replicas to wait for (default 1)"},
         {"tips", 0, false, "with --order: tips for the file's pool, tokens (0.5) or base units (1500u)"},
         {"account", 0, false, "with --order: keystore account that pays (default: the first one)"},

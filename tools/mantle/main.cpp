@@ -106,7 +106,7 @@ int run(const cli::invocation& inv) {
     if (cmd != "add" && cmd != "dag import" && cmd != "block put") q.add("arg", a);
   }
   status st;
-  std::string added; // the last CID `add` printed: the root with several files or -w
+  std::string added; // the CID `add` printed (one file with --order)
   if (cmd == "add") {
     bool recursive = inv.flag("recursive", false), quiet = inv.flag("quiet", false);
     if (inv.flag("order", false)) {
@@ -114,6 +114,11 @@ int run(const cli::invocation& inv) {
         return rc;
       if (inv.flag("only-hash", false)) {
         std::cerr << "Error: --order needs the file stored on the node (not --only-hash)\n";
+        return exit_usage;
+      }
+      // Orders are per file: the root of a directory or of -w is not orderable.
+      if (inv.args.size() != 1 || recursive || inv.flag("wrap-with-directory", false)) {
+        std::cerr << "Error: --order orders one file: give one file path (no -r, no -w)\n";
         return exit_usage;
       }
     }

@@ -139,5 +139,7 @@ TEST_CASE("mantle order place, status, list and prepaid against a dev chain", "[
   // Usage errors of add --order come before the add.
   CHECK(run_cli(api + "add --order --replicas 0 " + dir.path + "/b.bin").code == 2);
   CHECK(run_cli(api + "add --order --only-hash " + dir.path + "/b.bin").code == 2);
+  CHECK(run_cli(api + "add --order -w " + dir.path + "/b.bin").code == 2);
+  CHECK(run_cli(api + "add --order " + dir.path + "/a.bin " + dir.path + "/b.bin").code == 2);
   CHECK(node.alive());
 }
