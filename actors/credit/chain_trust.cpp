@@ -15,7 +15,7 @@ std::set<std::string> proven_peers(const std::vector<std::pair<std::string, mark
   std::set<std::string> out;
   for (const auto& [key, r] : reports)
     if (key.size() == 32 && recently_proven(r, current_slot, window))
-      out.insert(peer_id::from_ed25519(key));
+      out.insert(peer_id::to_base58(peer_id::from_ed25519(key)));
   return out;
 }
 

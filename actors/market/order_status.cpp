@@ -24,7 +24,7 @@ nlohmann::json order_json(const cid& c, const file_record& f, uint64_t height, u
   json replicas = json::array();
   for (const auto& r : f.replicas)
     replicas.push_back({{"node_key", chain::to_hex(r.node_key)},
-                        {"peer_id", r.node_key.size() == 32 ? peer_id::from_ed25519(r.node_key) : std::string{}},
+                        {"peer_id", r.node_key.size() == 32 ? peer_id::to_base58(peer_id::from_ed25519(r.node_key)) : std::string{}},
                         {"since_slot", r.since_slot},
                         {"last_proven_slot", r.last_proven_slot == no_slot ? json(nullptr) : json(r.last_proven_slot)},
                         {"failures", r.failures}});
