@@ -485,6 +485,30 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
         return fail(errc::io_error, "cannot read account " + to_hex(key));
       return n;
     },
+    [=](order_request& r) -> caf::result<std::string> {
+      auto& st = self->state;
+      auto acct = st.keys->select(r.account);
+      if (!acct)
+        return to_caf(acct.err());
+      node_outputs outs;
+      auto h = st.node->sign_and_submit((*acct)->key, txs::place_order{r.cid, r.size, r.proof_root, r.tips}, outs);
+      act(self, std::move(outs));
+      if (!h)
+        return to_caf(h.err());
+      return to_hex(*h);
+    },
+    [=](prepaid_request& r) -> caf::result<std::string> {
+      auto& st = self->state;
+      auto acct = st.keys->select(r.account);
+      if (!acct)
+        return to_caf(acct.err());
+      node_outputs outs;
+      auto h = st.node->sign_and_submit((*acct)->key, txs::add_prepaid{r.cid, r.amount}, outs);
+      act(self, std::move(outs));
+      if (!h)
+        return to_caf(h.err());
+      return to_hex(*h);
+    },
     [=](acct_new_atom, const std::string& name) -> caf::result<std::string> {
       auto a = self->state.keys->create(name);
       if (!a)
