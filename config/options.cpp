@@ -87,6 +87,7 @@ const std::vector<option_info>& schema() {
     {"actors.block-store.remote", value_kind::address, "", "host:port of a mantled --role block-store to use instead of opening the block store here (loopback only)"},
     {"psa-retry-interval", value_kind::duration, "5s", "Pinning Service API: how often a pin whose blocks are missing is retried"},
     {"psa-pin-timeout", value_kind::duration, "24h", "Pinning Service API: how long a pin may wait for its blocks before it fails"},
+    {"psa-min-replicas", value_kind::count, "1", "Pinning Service API with the chain on: each pin also places a storage order, and its status is pinned only once the order is live with at least this many proven replicas; 0: pinned = pinned locally, no orders"},
     {"fetch-timeout", value_kind::duration, "30s", "how long a read of a block this node lacks waits for peers to deliver it (gateway, cat, pin add); a DAG fetch fails after this long without progress"},
     {"peer-addr", value_kind::address, "127.0.0.1:4001", "host:port where other nodes connect (TLS); 0.0.0.0 exposes it on every interface; port 0 picks a free one (the log shows it)"},
     {"bootstrap", value_kind::peer_list, "", "peers to connect to at start: HOST:PORT or /ip4/HOST/tcp/PORT[/p2p/PEERID] (comma separated, repeatable); with /p2p/ the node must prove that id"},
@@ -489,6 +490,11 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!l)
       return fail(invalid("invalid log level '" + v.text + "' (use error, warning, info, debug or trace)"));
     o.log_level = *l;
+  } else if (name == "psa-min-replicas") {
+    auto n = parse_count(v.text, 1000);
+    if (!n)
+      return fail(n.err());
+    o.psa_min_replicas = *n;
   } else if (name == "threads") {
     auto n = parse_count(v.text, 1024);
     if (!n)

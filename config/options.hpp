@@ -50,6 +50,7 @@ struct node_options {
   std::string access_log; // path, "-" for stderr (through the log), empty = off
   std::chrono::milliseconds psa_retry_interval{5000};      // pinning service: retry missing blocks
   std::chrono::milliseconds psa_pin_timeout{24 * 3600 * 1000}; // pinning service: give up (failed)
+  uint32_t psa_min_replicas = 1; // pinning service + chain: "pinned" = order live with this many replicas; 0 = local pin only
   bool chain = true;          // run the validator actor
   std::string genesis;        // empty: dev chain
   bool chain_byzantine = false; // test drill (needs fault_injection)
@@ -77,8 +78,8 @@ struct node_options {
   std::optional<host_port> listen;              // --role block-store only: where it is served
   std::optional<host_port> block_store_remote;  // actors.block-store.remote: use that store
   // Credit ledger. Trusted peers are always served, without the debt-ratio draw or the rate
-  // limit. Configured for now; later also every node with a valid recent work report on the
-  // chain (DESIGN: "a node with a valid recent work report is trusted").
+  // limit: these configured ones and, with the chain on, every node with a valid recent work
+  // report (actors/credit/chain_trust.hpp).
   std::vector<std::string> trusted_peers; // base58btc peer ids ("12D3KooW..."), distinct; "*" = all
   uint64_t serve_rate = uint64_t{64} << 20; // bytes/s served to each untrusted peer; 0 = unlimited
   uint64_t credit_unit = uint64_t{1} << 20; // bytes per unit of the debt ratio (never 0)

@@ -48,6 +48,7 @@ using ledger_atom = caf::atom_constant<caf::atom("ledger")>;         // (ledger)
 using cut_atom = caf::atom_constant<caf::atom("cut")>;               // (cut, peer)
 using cr_flush_atom = caf::atom_constant<caf::atom("cr_flush")>;     // internal: save changed counters
 using cr_release_atom = caf::atom_constant<caf::atom("cr_release")>; // internal: rate queue turn
+using cr_trust_atom = caf::atom_constant<caf::atom("cr_trust")>;     // internal: refresh chain trust
 
 // Validator (messages/validator.hpp).
 using chain_blocks_atom = caf::atom_constant<caf::atom("ch_blocks")>; // (ch_blocks, from, max) -> chain_block_batch

@@ -11,8 +11,76 @@ namespace {
 uint64_t ms(std::chrono::milliseconds d) { return static_cast<uint64_t>(d.count()); }
 
 constexpr const char* waiting_key = "waiting_for";
+constexpr const char* order_tx_key = "order_tx";
 
 } // namespace
+
+struct pinner::order_step {
+  enum class kind { wait, pinned, failed } what = kind::wait;
+  std::map<std::string, std::string> info; // info entries to set
+  bool forget_tx = false;                  // drop order_tx: place the order again
+  std::string why;                         // wait: what it waits for; failed: the reason
+};
+
+pin_status status_for_order(const order_state& o, uint32_t min_replicas) {
+  return o.exists && o.live && o.proven_replicas >= min_replicas ? pin_status::pinned : pin_status::pinning;
+}
+
+pinner::order_step pinner::follow_order(const request_record& r) {
+  order_step out;
+  auto c = cid::parse(r.cid);
+  if (!c) {
+    out.what = order_step::kind::failed;
+    out.why = c.err().message;
+    return out;
+  }
+  auto final_word = [](const error& e) { return e.code == errc::invalid_input; };
+  auto tx = r.info.find(order_tx_key);
+  if (tx == r.info.end()) {
+    auto h = orders_.place(*c);
+    if (!h) {
+      out.what = final_word(h.err()) ? order_step::kind::failed : order_step::kind::wait;
+      out.why = "storage order: " + h.err().message;
+      return out;
+    }
+    out.info[order_tx_key] = *h;
+    out.info["order"] = "placed";
+    out.why = "storage order " + *h + " to be in a block";
+    return out;
+  }
+  auto st = orders_.status(*c);
+  if (!st) {
+    out.why = "storage order status: " + st.err().message;
+    return out;
+  }
+  if (!st->exists) {
+    auto t = orders_.tx(tx->second);
+    if (!t) {
+      // A tx the node no longer knows (dropped from the mempool by a restart): order again.
+      out.forget_tx = t.err().code == errc::not_found;
+      out.why = "storage order " + tx->second + ": " + t.err().message;
+      return out;
+    }
+    if (!t->pending && !t->ok) {
+      out.what = order_step::kind::failed;
+      out.why = "storage order refused by the chain: " + t->reason;
+      return out;
+    }
+    // In a block and succeeded but gone: the order expired and closed since. Order again.
+    out.forget_tx = !t->pending;
+    out.why = "storage order " + tx->second + " to be in a block";
+    return out;
+  }
+  out.info["order"] = st->live ? "live" : "pending";
+  out.info["replicas"] = std::to_string(st->proven_replicas) + "/" + std::to_string(opt_.min_replicas);
+  if (status_for_order(*st, opt_.min_replicas) == pin_status::pinned) {
+    out.what = order_step::kind::pinned;
+    return out;
+  }
+  out.why = st->live ? "the storage order to have " + std::to_string(opt_.min_replicas) + " proven replicas"
+                     : "the storage order to go live (a storage node must take and prove it)";
+  return out;
+}
 
 next_step decide(const request_record& r, uint64_t now_ms, const pinner_options& o) {
   switch (r.status) {
@@ -89,34 +157,47 @@ result<run_report> pinner::run(uint64_t now_ms) {
   });
   if (!marked)
     return marked.err();
-  std::map<std::string, std::string> waiting; // requestid -> why it could not be pinned yet
+  std::map<std::string, order_step> waiting; // requestid -> why it is not pinned yet (+ order info)
   for (auto& r : *marked) {
     ++rep.attempted;
     status pinned;
+    // A request with an order placed was pinned here in an earlier pass.
+    bool ordered = orders_on() && r.info.count(order_tx_key) != 0;
     if (auto c = cid::parse(r.cid); !c)
       pinned = c.err();
-    else
+    else if (!ordered)
       pinned = node_.pin_add(*c, pin_type::recursive, r.name);
     auto outcome = classify(pinned);
+    order_step step;
+    if (!pinned.ok())
+      step.why = pinned.err().message;
+    if (outcome == attempt_outcome::pinned && orders_on()) {
+      step = follow_order(r);
+      if (step.what == order_step::kind::wait)
+        outcome = attempt_outcome::retry;
+      else if (step.what == order_step::kind::failed)
+        outcome = attempt_outcome::failed;
+    }
     bool past_deadline = now_ms >= r.created_ms + ms(opt_.timeout);
-    if (outcome == attempt_outcome::retry && past_deadline)
+    bool timed_out = outcome == attempt_outcome::retry && past_deadline;
+    if (timed_out)
       outcome = attempt_outcome::failed;
     if (outcome == attempt_outcome::retry) {
       note_due(now_ms + ms(opt_.retry_interval));
-      waiting[r.requestid] = pinned.err().message;
+      waiting[r.requestid] = std::move(step);
       continue;
     }
     auto done = store_.update(r.requestid, [&](request_record& x) {
       x.info.erase(waiting_key);
+      for (auto& [k, v] : step.info)
+        x.info[k] = v;
       if (outcome == attempt_outcome::pinned) {
         x.status = pin_status::pinned;
         x.info.erase("reason");
         x.failure.clear();
       } else {
         x.status = pin_status::failed;
-        x.failure = past_deadline && classify(pinned) == attempt_outcome::retry
-                      ? "not pinned within the pin timeout: " + pinned.err().message
-                      : pinned.err().message;
+        x.failure = timed_out ? "not pinned within the pin timeout: " + step.why : step.why;
         x.info["reason"] = x.failure;
       }
     });
@@ -133,6 +214,13 @@ result<run_report> pinner::run(uint64_t now_ms) {
       continue;
     }
     ++(outcome == attempt_outcome::pinned ? rep.pinned : rep.failed);
+    // Pinned here for an order that will not be: the pin goes unless another request holds it.
+    if (outcome == attempt_outcome::failed && pinned.ok()) {
+      request_record gone = r;
+      gone.status = pin_status::pinning;
+      if (auto s = release_pin(node_, store_, gone); !s)
+        return s.err();
+    }
   }
   // Tells clients why a request is still pinning (info is free-form in the spec); one
   // transaction for the whole pass.
@@ -140,8 +228,17 @@ result<run_report> pinner::run(uint64_t now_ms) {
   for (auto& [id, why] : waiting)
     ids.push_back(id);
   auto noted = store_.update_each(ids, [&](request_record& x) {
-    if (x.status == pin_status::pinning)
-      x.info[waiting_key] = waiting[x.requestid];
+    if (x.status != pin_status::pinning)
+      return;
+    auto& w = waiting[x.requestid];
+    x.info[waiting_key] = w.why;
+    for (auto& [k, v] : w.info)
+      x.info[k] = v;
+    if (w.forget_tx) {
+      x.info.erase(order_tx_key);
+      x.info.erase("order");
+      x.info.erase("replicas");
+    }
   });
   if (!noted)
     return noted.err();

@@ -7,11 +7,17 @@
 #include <random>
 #include <stdexcept>
 
+#include "actors/credit/chain_trust.hpp"
 #include "actors/credit/credit_policy.hpp"
+#include "actors/market/reply_view.hpp"
+#include "actors/validator/validator_actor.hpp"
 #include "config/log.hpp"
 #include "messages/block_store.hpp" // fault_atom
 #include "messages/credit.hpp"
 #include "messages/errors.hpp"
+#include "messages/events.hpp"
+#include "messages/market.hpp"
+#include "messages/validator.hpp"
 #include "storage/credit_store.hpp"
 
 namespace mantle {
@@ -35,6 +41,8 @@ struct ledger_state {
   uint64_t next_ticket = 1;
   bool flush_scheduled = false;
   std::optional<clock_type::time_point> release_at; // earliest pending cr_release
+  bool trust_refreshing = false;                    // a chain read is in flight
+  std::vector<std::pair<std::string, market::node_report>> reports; // scan in progress
 
   // Saves the changed counters in one transaction; on failure they stay marked and go with
   // the next batch.
@@ -76,6 +84,76 @@ void schedule_release(ledger_actor* self, clock_type::time_point now) {
   self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(*wait), cr_release_atom::value);
 }
 
+constexpr auto chain_ask_timeout = std::chrono::seconds(10);
+constexpr uint32_t report_page = 1024;
+
+void trust_done(ledger_actor* self, uint64_t slot, bool ok) {
+  auto& st = self->state;
+  st.trust_refreshing = false;
+  if (!ok)
+    return; // keep the last set: a slow validator should not drop trust in proven nodes
+  auto peers = credit::proven_peers(st.reports, slot);
+  st.reports.clear();
+  if (peers != st.policy->chain_trusted())
+    log::info(component, std::to_string(peers.size()) + " peers trusted for a recent proven work report");
+  st.policy->set_chain_trusted(std::move(peers));
+}
+
+// Reads the chain's 'R' records a page at a time, then trusts the recently proven nodes.
+void scan_reports(ledger_actor* self, caf::actor validator, uint64_t slot, std::string after) {
+  self->request(validator, chain_ask_timeout, chain_scan_atom::value, std::string(1, market::table::node_report), after, report_page)
+    .then(
+      [=](chain_scan_reply& page) {
+        market::reply_view view;
+        view.put_all(page.keys, page.values);
+        for (const auto& key : page.keys) {
+          auto r = market::read_node_report(view, key.substr(1));
+          if (!r || !*r) {
+            log::warning(component, "cannot read a work report record from the chain: " +
+                                      (r ? std::string("absent") : r.err().message));
+            continue;
+          }
+          self->state.reports.emplace_back(key.substr(1), **r);
+        }
+        if (page.keys.size() == report_page)
+          scan_reports(self, validator, slot, page.keys.back());
+        else
+          trust_done(self, slot, true);
+      },
+      [=](caf::error& e) {
+        log::debug(component, "chain trust: scan failed: " + self->system().render(e));
+        self->state.reports.clear();
+        trust_done(self, slot, false);
+      });
+}
+
+void refresh_trust(ledger_actor* self) {
+  auto& st = self->state;
+  if (st.trust_refreshing)
+    return;
+  auto v = caf::actor_cast<caf::actor>(self->system().registry().get(caf::atom_from_string(validator_name)));
+  if (!v)
+    return; // no chain (yet): the configured trusted peers only
+  st.trust_refreshing = true;
+  st.reports.clear();
+  self->request(v, chain_ask_timeout, chain_read_atom::value, std::vector<std::string>{market::slot_key()})
+    .then(
+      [=](chain_read_reply& r) {
+        market::reply_view view;
+        view.put_all({market::slot_key()}, r.values, r.found);
+        auto slot = market::read_slot(view);
+        if (!slot) {
+          log::warning(component, "chain trust: cannot read the current slot: " + slot.err().message);
+          return trust_done(self, 0, false);
+        }
+        scan_reports(self, v, slot->slot, {});
+      },
+      [=](caf::error& e) {
+        log::debug(component, "chain trust: read failed: " + self->system().render(e));
+        trust_done(self, 0, false);
+      });
+}
+
 void answer(ledger_actor* self, const std::vector<uint64_t>& tickets, bool serve) {
   for (auto t : tickets) {
     auto it = self->state.waiting.find(t);
@@ -112,7 +190,21 @@ caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
     self->quit(msg.reason);
   });
   auto interval = cfg.flush_interval;
+  auto trust_interval = cfg.chain_trust_interval;
+  if (trust_interval.count() > 0) {
+    self->join(self->system().groups().get_local(node_event_group));
+    self->send(self, cr_trust_atom::value);
+  }
   return {
+    [=](cr_trust_atom) {
+      refresh_trust(self);
+      self->delayed_send(self, trust_interval, cr_trust_atom::value);
+    },
+    // A node's work report landed: its standing may have changed.
+    [=](const node_event& e) {
+      if (e.kind == "work_report")
+        refresh_trust(self);
+    },
     [=](record_atom, const std::string& peer, uint64_t sent, uint64_t received) {
       self->state.policy->record(peer, sent, received);
       schedule_flush(self, interval);

@@ -25,6 +25,10 @@ struct credit_ledger_config {
   credit::serve_queue::limits limits; // limits.rate = serve-rate (bytes/s per untrusted peer)
   std::chrono::milliseconds flush_interval{1000};
   uint64_t seed = 0; // random generator seed for serve decisions; 0 = from std::random_device
+  // How often the nodes with a valid recent work report are read from the chain (the
+  // "validator" actor) and trusted (actors/credit/chain_trust.hpp); a "work_report" node event
+  // refreshes at once. 0 = never (no chain, tests).
+  std::chrono::milliseconds chain_trust_interval{0};
 };
 
 caf::actor spawn_credit_ledger(caf::actor_system& sys, credit_ledger_config cfg);

@@ -79,6 +79,7 @@ peer_credit credit_policy::account(const std::string& peer) const {
 std::vector<ledger_entry> credit_policy::entries() const {
   std::set<std::string> peers = trusted_;
   peers.erase("*"); // a wildcard, not a peer
+  peers.insert(chain_trusted_.begin(), chain_trusted_.end());
   peers.insert(cut_.begin(), cut_.end());
   for (const auto& kv : refused_)
     peers.insert(kv.first);

@@ -3,7 +3,9 @@
 // served with probability 1 - 1/(1 + e^(6 - 3r)) (Bitswap's original strategy). A peer that
 // only takes sees its chance fall from 99.75% (r = 0) to 50% (r = 2) to 0.25% (r = 4); a peer
 // that gives as much as it takes stays near r = 1 (95%). Trusted peers are always served; a
-// cut peer (one that sent a wrong block) never is.
+// cut peer (one that sent a wrong block) never is. Trusted are the configured peers and, with
+// the chain on, every node with a valid recent work report (DESIGN.md: a storage node that
+// proves its storage has stake in the network and is served without the throttle).
 //
 // The ratio counts in credit units (default 1 MiB), not bytes: with bytes the "+ 1" is one
 // byte, so a newcomer that has given nothing yet would be at r = 262144 after its first
@@ -58,7 +60,14 @@ public:
   void cut(const std::string& peer);
 
   // "*" in the trusted set trusts every peer (a private cluster whose nodes all trust each other).
-  bool is_trusted(const std::string& peer) const { return trusted_.count(peer) != 0 || trusted_.count("*") != 0; }
+  // Peers in the chain-trusted set (nodes with a valid recent work report, chain_trust.hpp) are
+  // trusted too, for as long as the chain says so.
+  bool is_trusted(const std::string& peer) const {
+    return trusted_.count(peer) != 0 || trusted_.count("*") != 0 || chain_trusted_.count(peer) != 0;
+  }
+  // Replaces the chain-trusted set (the configured trusted peers stay).
+  void set_chain_trusted(std::set<std::string> peers) { chain_trusted_ = std::move(peers); }
+  const std::set<std::string>& chain_trusted() const { return chain_trusted_; }
   bool is_cut(const std::string& peer) const { return cut_.count(peer) != 0; }
 
   // Draws only for untrusted, uncut peers, so trusted traffic does not shift the sequence.
@@ -77,6 +86,7 @@ public:
 
 private:
   std::set<std::string> trusted_;
+  std::set<std::string> chain_trusted_;
   std::set<std::string> cut_;
   random_bits draw_;
   uint64_t unit_;

@@ -8,6 +8,7 @@
 #include "actors/gateway/actor_backend.hpp"
 #include "actors/gateway/peer_routes.hpp"
 #include "actors/gateway/chain_routes.hpp"
+#include "actors/gateway/order_routes.hpp"
 #include "config/log.hpp"
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
@@ -143,6 +144,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   }
   add_credit_rpc(*st.routes, ledger_client(sys)); // bitswap/ledger, mantle/credit/ls
   add_chain_routes(*st.routes, sys);                // mantle/chain/*, mantle/account/*, mantle/stake/*
+  add_order_routes(*st.routes, validator_order_chain(sys), *st.backend); // mantle/order/*
   st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
   st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
   st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));
@@ -171,6 +173,8 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   commands.push_back("swarm/peers");
   commands.push_back("swarm/connect");
   for (auto& c : credit_rpc_commands())
+    commands.push_back(c);
+  for (auto& c : order_route_commands())
     commands.push_back(c);
   handler = instrument(global_metrics(), "rpc", rpc_route_labeler(policy.prefix, commands), std::move(handler));
   handler = with_access_log(cfg.requests_log, std::move(handler));

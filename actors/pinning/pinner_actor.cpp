@@ -3,9 +3,16 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "actors/gateway/actor_backend.hpp"
+#include "actors/gateway/order_routes.hpp"
+#include "actors/market/market_rules.hpp"
+#include "actors/market/order_status.hpp"
+#include "actors/market/order_terms.hpp"
+#include "actors/market/reply_view.hpp"
+#include "actors/validator/chain_types.hpp"
 #include "config/log.hpp"
 #include "messages/block_store.hpp"
 #include "messages/pinner.hpp"
@@ -13,6 +20,60 @@
 
 namespace mantle {
 namespace {
+
+// The pinner's way to the chain: orders for files pinned here, their state, their txs.
+psa::order_hooks chain_hooks(caf::actor_system& sys, node_backend& node) {
+  auto validator = std::make_shared<order_chain>(validator_order_chain(sys));
+  psa::order_hooks h;
+  h.place = [validator, &node](const cid& c) -> result<std::string> {
+    auto stored = node.has_block(c);
+    if (!stored)
+      return stored.err();
+    auto terms = market::settle_order_terms(node.blocks(), c, *stored, std::nullopt, std::nullopt);
+    if (!terms)
+      return terms.err();
+    order_request req; // account "": the node's first keystore account
+    req.cid = c.bytes();
+    req.size = terms->size;
+    req.proof_root.assign(terms->root.begin(), terms->root.end());
+    return validator->place(req);
+  };
+  h.status = [validator](const cid& c) -> result<psa::order_state> {
+    std::vector<std::string> keys{market::file_key(c.bytes())};
+    auto reply = validator->read(keys);
+    if (!reply)
+      return reply.err();
+    market::reply_view view;
+    view.put_all(keys, reply->values, reply->found);
+    auto f = market::read_file(view, c.bytes());
+    if (!f)
+      return f.err();
+    psa::order_state o;
+    if (*f) {
+      o.exists = true;
+      o.live = std::string(market::order_state(**f, reply->height)) == "live";
+      o.proven_replicas = market::proven_replicas(**f);
+    }
+    return o;
+  };
+  h.tx = [validator](const std::string& hash_hex) -> result<psa::tx_state> {
+    auto raw = chain::from_hex(hash_hex);
+    if (!raw)
+      return make_error(errc::invalid_input, "bad tx hash " + hash_hex);
+    auto text = validator->tx(*raw);
+    if (!text)
+      return text.err();
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (!j.is_object())
+      return make_error(errc::unavailable, "the validator's tx answer is not JSON");
+    psa::tx_state t;
+    t.pending = j.value("pending", true);
+    t.ok = j.value("ok", false);
+    t.reason = j.value("reason", std::string());
+    return t;
+  };
+  return h;
+}
 
 struct pinner_state {
   std::shared_ptr<psa::psa_store> store; // outlives worker (declared before it)
@@ -27,7 +88,10 @@ caf::behavior pinner_actor(caf::stateful_actor<pinner_state>* self, pinner_confi
   auto& st = self->state;
   st.backend = make_actor_backend(sys, registry_resolver(sys, cfg.store_name), cfg.id, cfg.local_store);
   st.store = cfg.store;
-  st.worker = std::make_unique<psa::pinner>(*st.backend, *st.store, cfg.options);
+  psa::order_hooks hooks;
+  if (cfg.options.min_replicas > 0)
+    hooks = chain_hooks(sys, *st.backend);
+  st.worker = std::make_unique<psa::pinner>(*st.backend, *st.store, cfg.options, std::move(hooks));
   auto retry = cfg.options.retry_interval;
   // One pass, then one timer for the earliest due retry (never later than the interval).
   auto pass = [self, retry] {

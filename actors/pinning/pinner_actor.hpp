@@ -21,6 +21,8 @@ struct pinner_config {
   std::string store_name;                   // registry name of the block-store actor
   std::shared_ptr<block_store> local_store; // in-process store for direct reads (optional)
   peer_info id;
+  // options.min_replicas ≥ 1 (and the chain on): pins are also storage orders, signed by the
+  // node's first keystore account through the "validator" actor (net/psa_pinner.hpp).
 };
 
 caf::actor spawn_pinner(caf::actor_system& sys, pinner_config cfg);

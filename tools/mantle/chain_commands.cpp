@@ -2,10 +2,10 @@
 
 #include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "config/options.hpp"
 #include "tools/mantle/amount.hpp"
+#include "tools/mantle/api_call.hpp"
 #include "tools/mantle/chain_keys.hpp"
 #include "tools/mantle/chain_text.hpp"
 #include "tools/mantle/genesis_tool.hpp"
@@ -15,92 +15,6 @@ namespace mantle::cli {
 namespace {
 
 using json = nlohmann::json;
-constexpr int exit_ok = 0, exit_node = 1, exit_usage = 2;
-// How long --wait polls for a submitted transaction to land in a block.
-constexpr auto wait_limit = std::chrono::seconds(120);
-
-int usage_error(const std::string& msg) {
-  std::cerr << "Error: " << msg << "\n";
-  return exit_usage;
-}
-
-int node_error(const std::string& msg) {
-  std::cerr << "Error: " << msg << "\n";
-  return exit_node;
-}
-
-// One call of the node's API answered with a single JSON value.
-result<json> call(const invocation& inv, const std::string& path, const query_args& q = {}) {
-  session s;
-  s.api = inv.api;
-  auto st = s.start(path, q, nullptr);
-  if (!st)
-    return st.err();
-  return s.single();
-}
-
-// Prints the answer as JSON (--json) or through `text`.
-template <class F>
-int show(const invocation& inv, const std::string& path, const query_args& q, F&& text) {
-  auto j = call(inv, path, q);
-  if (!j)
-    return node_error(j.err().message);
-  if (inv.flag("json", false))
-    std::cout << j->dump(2) << "\n";
-  else
-    std::cout << text(*j);
-  return exit_ok;
-}
-
-result<uint64_t> positive_amount(const std::string& text) {
-  auto a = parse_amount(text);
-  if (!a)
-    return a.err();
-  if (*a == 0)
-    return error{errc::invalid_input, "the amount must be above 0"};
-  return a;
-}
-
-// Polls mantle/chain/tx until the tx is in a block; prints where and how it went.
-int wait_for(const invocation& inv, const std::string& hash) {
-  auto deadline = std::chrono::steady_clock::now() + wait_limit;
-  query_args q;
-  q.add("arg", hash);
-  for (;;) {
-    auto j = call(inv, "mantle/chain/tx", q);
-    if (!j)
-      return node_error(j.err().message);
-    if (!j->value("pending", true)) {
-      bool ok = j->value("ok", true);
-      std::cout << "in block " << j->value("height", uint64_t{0}) << ": "
-                << (ok ? "succeeded" : "failed: " + j->value("reason", std::string("unknown reason"))) << "\n";
-      return ok ? exit_ok : exit_node;
-    }
-    if (std::chrono::steady_clock::now() > deadline)
-      return node_error("transaction " + hash + " is still pending after " +
-                        std::to_string(wait_limit.count()) + " s (is the chain making blocks? `mantle chain head`)");
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-}
-
-// Asks the node to sign and submit a tx with a keystore account; the answer is its hash.
-result<std::string> submit(const invocation& inv, const std::string& path, const query_args& q) {
-  auto j = call(inv, path, q);
-  if (!j)
-    return j.err();
-  if (!j->is_object() || !j->contains("Hash") || !(*j)["Hash"].is_string())
-    return error{errc::invalid_input, "the node's answer has no transaction hash: " + j->dump()};
-  return (*j)["Hash"].get<std::string>();
-}
-
-int submitted(const invocation& inv, const std::string& what, const result<std::string>& h) {
-  if (!h)
-    return node_error(h.err().message);
-  std::cout << "submitted " << what << ": " << *h << "\n";
-  if (inv.flag("wait", false))
-    return wait_for(inv, *h);
-  return exit_ok;
-}
 
 result<uint64_t> count_option(const invocation& inv, const char* name) {
   auto v = inv.value(name);

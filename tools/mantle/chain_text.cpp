@@ -231,3 +231,43 @@ std::string format_account(const json& a, const std::string& name) {
 }
 
 } // namespace mantle::cli
+
+namespace mantle::cli {
+
+std::string format_order(const json& o) {
+  fields f{{"cid", str(o, "cid")}, {"status", str(o, "status")}, {"size", str(o, "size") + " bytes"},
+           {"proof root", str(o, "root")}};
+  if (o.contains("expiry_height") && is_u64(o["expiry_height"]))
+    f.push_back({"expires", "at height " + str(o, "expiry_height") + " (" + str(o, "blocks_left") + " blocks left)"});
+  f.push_back({"created", "at height " + str(o, "created_height")});
+  f.push_back({"pool", tokens(o, "pool")});
+  f.push_back({"prepaid", tokens(o, "prepaid")});
+  f.push_back({"orders", str(o, "orders")});
+  auto replicas = o.value("replicas", json::array());
+  f.push_back({"replicas", std::to_string(replicas.size()) + " (" + str(o, "proven_replicas") + " proven)"});
+  std::string out = lines(f);
+  if (!replicas.empty()) {
+    std::vector<std::vector<std::string>> rows{{"NODE KEY", "PEER", "SINCE SLOT", "LAST PROVEN", "FAILURES"}};
+    for (const auto& r : replicas)
+      rows.push_back({str(r, "node_key"), str(r, "peer_id"), str(r, "since_slot"),
+                      r.contains("last_proven_slot") && !r["last_proven_slot"].is_null() ? str(r, "last_proven_slot")
+                                                                                         : "never",
+                      str(r, "failures")});
+    out += table(rows, {false, false, true, true, true});
+  }
+  return out;
+}
+
+std::string format_orders(const json& list) {
+  auto orders = list.value("Orders", json::array());
+  if (orders.empty())
+    return {};
+  std::vector<std::vector<std::string>> rows{{"CID", "STATUS", "SIZE", "REPLICAS", "EXPIRES", "POOL"}};
+  for (const auto& o : orders)
+    rows.push_back({str(o, "cid"), str(o, "status"), str(o, "size"),
+                    str(o, "proven_replicas") + "/" + std::to_string(o.value("replicas", json::array()).size()),
+                    str(o, "expiry_height"), tokens(o, "pool")});
+  return table(rows, {false, false, true, true, true, true});
+}
+
+} // namespace mantle::cli

@@ -14,6 +14,7 @@
 #include "net/peer_tls.hpp"
 #include "net/query_args.hpp"
 #include "tools/mantle/chain_commands.hpp"
+#include "tools/mantle/order_commands.hpp"
 #include "tools/mantle/cli_args.hpp"
 #include "tools/mantle/rpc_session.hpp"
 #include "tools/mantle/credit_table.hpp"
@@ -96,6 +97,8 @@ int run(const cli::invocation& inv) {
   const std::string& cmd = inv.cmd->path;
   if (cli::is_chain_command(cmd))
     return cli::run_chain_command(inv);
+  if (cli::is_order_command(cmd))
+    return cli::run_order_command(inv);
   session s;
   s.api = inv.api;
   query_args q;
@@ -103,8 +106,22 @@ int run(const cli::invocation& inv) {
     if (cmd != "add" && cmd != "dag import" && cmd != "block put") q.add("arg", a);
   }
   status st;
+  std::string added; // the CID `add` printed (one file with --order)
   if (cmd == "add") {
     bool recursive = inv.flag("recursive", false), quiet = inv.flag("quiet", false);
+    if (inv.flag("order", false)) {
+      if (int rc = cli::check_order_options(inv); rc != exit_ok)
+        return rc;
+      if (inv.flag("only-hash", false)) {
+        std::cerr << "Error: --order needs the file stored on the node (not --only-hash)\n";
+        return exit_usage;
+      }
+      // Orders are per file: the root of a directory or of -w is not orderable.
+      if (inv.args.size() != 1 || recursive || inv.flag("wrap-with-directory", false)) {
+        std::cerr << "Error: --order orders one file: give one file path (no -r, no -w)\n";
+        return exit_usage;
+      }
+    }
     bool progress = inv.flag("progress", isatty(2) != 0 && !quiet);
     std::vector<multipart_entry> entries;
     uint64_t total = 0;
@@ -129,6 +146,7 @@ int run(const cli::invocation& inv) {
       if (j.contains("Hash")) {
         if (bar) { std::cerr << "\r\033[K"; bar = false; }
         std::string name = j.value("Name", "");
+        added = j["Hash"].get<std::string>();
         if (quiet) std::cout << j["Hash"].get<std::string>() << "\n";
         else std::cout << "added " << j["Hash"].get<std::string>() << " " << name << "\n";
       } else if (progress && j.contains("Bytes") && total > 0) {
@@ -142,6 +160,11 @@ int run(const cli::invocation& inv) {
       return status::success();
     });
     if (bar) std::cerr << "\r\033[K";
+    if (st.ok() && inv.flag("order", false)) {
+      if (added.empty()) return fail("add printed no CID to order");
+      std::cout << std::flush;
+      return cli::order_added(inv, added);
+    }
   } else if (cmd == "cat" || cmd == "block get" || cmd == "dag export") {
     for (const char* o : {"offset", "length"})
       if (auto v = inv.value(o)) q.add(o, *v);

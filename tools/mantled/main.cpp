@@ -112,6 +112,7 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   pinner_config pin_cfg;
   pin_cfg.options.retry_interval = env.options.psa_retry_interval;
   pin_cfg.options.timeout = env.options.psa_pin_timeout;
+  pin_cfg.options.min_replicas = env.options.chain ? env.options.psa_min_replicas : 0; // orders need the chain
   pin_cfg.store = psa_store;
   pin_cfg.store_name = rpc.store_name;
   pin_cfg.local_store = store;
@@ -127,6 +128,8 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   ledger.trusted.insert(env.options.trusted_peers.begin(), env.options.trusted_peers.end());
   ledger.limits.rate = env.options.serve_rate;
   ledger.credit_unit = env.options.credit_unit;
+  if (env.options.chain) // nodes with a valid recent work report are trusted (chain_trust.hpp)
+    ledger.chain_trust_interval = std::chrono::seconds(5);
 
   std::vector<child_spec> out;
   if (store) {

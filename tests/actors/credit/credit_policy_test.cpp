@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -225,4 +226,29 @@ TEST_CASE("a trusted \"*\" trusts every peer but a cut one", "[credit]") {
   REQUIRE(e.size() == 1);
   CHECK(e[0].peer_id == "anyone");
   CHECK(e[0].trusted);
+}
+
+TEST_CASE("peers trusted by the chain are served without the throttle while they stay trusted", "[credit][chain_trust]") {
+  int draws = 0;
+  credit_policy pol({"T"}, [&] { ++draws; return UINT64_MAX; }); // the worst possible draw
+  pol.record("N", 1ull << 40, 0); // owes a lot
+  CHECK(pol.decide("N") == verdict::refuse_ratio);
+  CHECK(draws == 1);
+  pol.set_chain_trusted({"N"});
+  CHECK(pol.is_trusted("N"));
+  for (int i = 0; i < 10; ++i)
+    CHECK(pol.decide("N") == verdict::serve);
+  CHECK(draws == 1);
+  auto listed = pol.entries();
+  auto n = std::find_if(listed.begin(), listed.end(), [](const ledger_entry& e) { return e.peer_id == "N"; });
+  REQUIRE(n != listed.end());
+  CHECK(n->trusted);
+  // Its report is no longer recent: back to the debt-ratio draw. The configured peer stays.
+  pol.set_chain_trusted({});
+  CHECK(pol.decide("N") == verdict::refuse_ratio);
+  CHECK(pol.decide("T") == verdict::serve);
+  // A cut peer is not served even when the chain trusts it.
+  pol.set_chain_trusted({"N"});
+  pol.cut("N");
+  CHECK(pol.decide("N") == verdict::refuse_cut);
 }

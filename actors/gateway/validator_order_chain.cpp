@@ -1,0 +1,47 @@
+#include <caf/all.hpp>
+
+#include <optional>
+
+#include "actors/gateway/order_routes.hpp"
+#include "messages/errors.hpp"
+#include "messages/node_types.hpp"
+#include "messages/validator.hpp"
+
+namespace mantle {
+namespace {
+
+constexpr auto ask_timeout = std::chrono::seconds(15);
+
+template <class T, class... Ts>
+result<T> ask_validator(caf::actor_system& sys, Ts&&... xs) {
+  auto v = caf::actor_cast<caf::actor>(sys.registry().get(caf::atom_from_string(validator_name)));
+  if (!v)
+    return make_error(errc::unavailable, "the chain is not running on this node (started with --chain off?)");
+  caf::scoped_actor self{sys};
+  std::optional<result<T>> out;
+  self->request(v, ask_timeout, std::forward<Ts>(xs)...)
+    .receive([&](T& x) { out.emplace(std::move(x)); },
+             [&](caf::error& e) {
+               out.emplace(e.category() == caf::atom("mantle") ? from_caf(e)
+                                                               : make_error(errc::unavailable, sys.render(e)));
+             });
+  return std::move(*out);
+}
+
+} // namespace
+
+order_chain validator_order_chain(caf::actor_system& sys) {
+  order_chain c;
+  c.read = [&sys](const std::vector<std::string>& keys) {
+    return ask_validator<chain_read_reply>(sys, chain_read_atom::value, keys);
+  };
+  c.scan = [&sys](const std::string& prefix, const std::string& after, uint32_t limit) {
+    return ask_validator<chain_scan_reply>(sys, chain_scan_atom::value, prefix, after, limit);
+  };
+  c.place = [&sys](const order_request& r) { return ask_validator<std::string>(sys, r); };
+  c.prepaid = [&sys](const prepaid_request& r) { return ask_validator<std::string>(sys, r); };
+  c.tx = [&sys](const std::string& hash) { return ask_validator<std::string>(sys, chain_tx_atom::value, hash); };
+  return c;
+}
+
+} // namespace mantle
