@@ -101,6 +101,8 @@ const std::vector<option_info>& schema() {
     {"chain", value_kind::on_off, "on", "run the validator: follow the chain and, when this node's key is in the validator set, vote; off: no chain at all"},
     {"chain-byzantine", value_kind::on_off, "off", "test drill: this validator double-signs (needs --fault-injection 1); never in production"},
     {"genesis", value_kind::path, "", "chain genesis file (JSON, config/genesis.example.json); empty: a dev chain in which this node is the only validator (1 s blocks)"},
+    {"prover", value_kind::on_off, "on", "with the chain on: send this node's work report every slot and answer its storage challenges (needs the block store in this process)"},
+    {"reserve-bytes", value_kind::size, "0", "reserved space the prover offers: labels of this size kept in <data-dir>/prover, counted at a low weight in storage power; a multiple of the chain's reserved_unit_bytes (1 MiB by default)"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -560,6 +562,19 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!b)
       return fail(b.err());
     o.chain_byzantine = *b;
+  } else if (name == "prover") {
+    auto b = parse_switch(v.text);
+    if (!b)
+      return fail(b.err());
+    o.prover = *b;
+  } else if (name == "reserve-bytes") {
+    auto s = parse_size(v.text);
+    if (!s)
+      return fail(s.err());
+    if (*s % 1024 != 0)
+      return fail(invalid("reserve-bytes must be a multiple of 1KiB (and of the chain's reserved unit, 1MiB by "
+                          "default), got " + std::to_string(*s) + " bytes"));
+    o.reserve_bytes = *s;
   } else if (name == "genesis") {
     o.genesis = v.text;
   } else if (name == "peer-tls") {

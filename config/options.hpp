@@ -53,6 +53,8 @@ struct node_options {
   bool chain = true;          // run the validator actor
   std::string genesis;        // empty: dev chain
   bool chain_byzantine = false; // test drill (needs fault_injection)
+  bool prover = true;           // work reports and storage proofs (needs the chain and a local block store)
+  uint64_t reserve_bytes = 0;   // reserved space the prover offers (multiple of the chain's reserved_unit_bytes)
   std::chrono::milliseconds fetch_timeout{30000}; // block exchange: a missing block from peers
   std::string config_file; // the file the values came from; empty when none was given
   std::vector<site_mapping> sites; // --site, in the order given; hosts are distinct

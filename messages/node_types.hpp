@@ -72,6 +72,8 @@ using prover_add_atom = caf::atom_constant<caf::atom("prv_add")>;    // (prv_add
 using prover_drop_atom = caf::atom_constant<caf::atom("prv_drop")>;  // (prv_drop, cid)
 using prover_status_atom = caf::atom_constant<caf::atom("prv_stat")>;
 using market_status_atom = caf::atom_constant<caf::atom("mkt_stat")>;
+using prover_done_atom = caf::atom_constant<caf::atom("prv_done")>;  // internal: (prv_done, job id) a worker finished
+using prover_tick_atom = caf::atom_constant<caf::atom("prv_tick")>;  // internal: look at the chain again
 
 void register_types(caf::actor_system_config& cfg);
 

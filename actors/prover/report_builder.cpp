@@ -80,8 +80,7 @@ result<report_plan> build_report(const chain_view& chain, const local_claims& cl
     return make_error(errc::internal, "work report: files_bytes overflows");
   b.files_bytes = base + added_bytes;
   plan.new_set.assign(set.begin(), set.end());
-  auto root = market::files_root(plan.new_set);
-  b.files_root.assign(reinterpret_cast<const char*>(root.data()), root.size());
+  b.files_root = market::files_root(plan.new_set);
   return plan;
 }
 

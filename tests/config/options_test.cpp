@@ -292,3 +292,17 @@ TEST_CASE("fetch-timeout: default, override, bad values", "[config][exchange]") 
   CHECK(zero.err().message.find("fetch-timeout must be longer than 0ms") != std::string::npos);
   CHECK_FALSE(load(argv_of({"--fetch-timeout", "soon"})).ok());
 }
+
+TEST_CASE("prover options: on by default, reserve-bytes a size in whole KiB", "[config][prover]") {
+  auto d = load({});
+  REQUIRE(d.ok());
+  CHECK(d->options.prover);
+  CHECK(d->options.reserve_bytes == 0);
+  auto r = load(argv_of({"--prover", "off", "--reserve-bytes", "64MiB"}));
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->options.prover);
+  CHECK(r->options.reserve_bytes == (uint64_t{64} << 20));
+  auto bad = load(argv_of({"--reserve-bytes", "1000"}));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.err().message.find("multiple") != std::string::npos);
+}
