@@ -19,6 +19,7 @@ using blk_get_atom = caf::atom_constant<caf::atom("blk_get")>;
 using blk_has_atom = caf::atom_constant<caf::atom("blk_has")>;
 using blk_size_atom = caf::atom_constant<caf::atom("blk_size")>;
 using blk_rm_atom = caf::atom_constant<caf::atom("blk_rm")>;
+using blk_lose_atom = caf::atom_constant<caf::atom("blk_lose")>; // (blk_lose, root, percent) -> uint64_t: data-loss drill
 using pin_add_atom = caf::atom_constant<caf::atom("pin_add")>;
 using pin_rm_atom = caf::atom_constant<caf::atom("pin_rm")>;
 using pin_ls_atom = caf::atom_constant<caf::atom("pin_ls")>;

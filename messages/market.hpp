@@ -7,6 +7,9 @@
 //   (chain_scan_atom, std::string prefix, std::string after, uint32_t limit) -> chain_scan_reply
 //       keys starting with `prefix` and greater than `after` (empty: from the start), in key
 //       order, at most `limit` (capped by the validator at 4096)
+//   (chain_nonce_atom, std::string key) -> uint64_t: the account's next free nonce (its state
+//       nonce plus its txs in this node's mempool), for a signer outside the validator (the
+//       prover signs work reports and proofs with the node key)
 //   order_request   -> tx hash (hex): place_order signed with a keystore account
 //   prepaid_request -> tx hash (hex): add_prepaid signed with a keystore account
 // Records are decoded with actors/market/market_rules.hpp (keys: actors/validator/state_tables.hpp).

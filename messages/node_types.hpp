@@ -68,6 +68,7 @@ using p_lookup_atom = caf::atom_constant<caf::atom("p_lookup")>;
 // Market and prover (messages/market.hpp).
 using chain_read_atom = caf::atom_constant<caf::atom("ch_read")>;    // (ch_read, keys) -> chain_read_reply
 using chain_scan_atom = caf::atom_constant<caf::atom("ch_scan")>;    // (ch_scan, prefix, after, limit) -> chain_scan_reply
+using chain_nonce_atom = caf::atom_constant<caf::atom("ch_nonce")>;  // (ch_nonce, key) -> uint64_t next free nonce
 using prover_add_atom = caf::atom_constant<caf::atom("prv_add")>;    // (prv_add, cid, size)
 using prover_drop_atom = caf::atom_constant<caf::atom("prv_drop")>;  // (prv_drop, cid)
 using prover_status_atom = caf::atom_constant<caf::atom("prv_stat")>;

@@ -49,17 +49,21 @@ result<state_head> decode_head(std::optional<std::string_view> bytes) {
 }
 
 result<std::vector<std::pair<std::string, std::string>>> scan_lmdb(const lmdb::txn& t, unsigned dbi,
-                                                                   std::string_view prefix) {
+                                                                   std::string_view prefix,
+                                                                   std::string_view after = {},
+                                                                   size_t limit = SIZE_MAX) {
   std::vector<std::pair<std::string, std::string>> out;
   auto c = lmdb::cursor::open(t, dbi);
   if (!c)
     return c.err();
-  auto more = c->seek(prefix);
-  while (more && *more) {
+  bool resume = !after.empty() && after > prefix;
+  auto more = c->seek(resume ? after : prefix);
+  while (more && *more && out.size() < limit) {
     auto k = c->key();
     if (k.substr(0, prefix.size()) != prefix)
       break;
-    out.emplace_back(std::string(k), std::string(c->value()));
+    if (!(resume && k == after))
+      out.emplace_back(std::string(k), std::string(c->value()));
     more = c->next();
   }
   if (!more)
@@ -148,6 +152,12 @@ result<std::optional<std::string>> state_read::get(std::string_view key) const {
 
 result<std::vector<std::pair<std::string, std::string>>> state_read::scan(std::string_view prefix) const {
   return scan_lmdb(*txn_, dbi_, prefix);
+}
+
+result<std::vector<std::pair<std::string, std::string>>> state_read::scan_page(std::string_view prefix,
+                                                                               std::string_view after,
+                                                                               size_t limit) const {
+  return scan_lmdb(*txn_, dbi_, prefix, after, limit);
 }
 
 state_write::~state_write() { abort(); }

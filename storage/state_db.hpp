@@ -89,6 +89,10 @@ public:
   ~state_read() override;
   result<std::optional<std::string>> get(std::string_view key) const override;
   result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view prefix) const override;
+  // One page of scan(prefix): keys greater than `after` (empty: from the first), at most
+  // `limit` of them. Callers page through big tables without holding them in memory.
+  result<std::vector<std::pair<std::string, std::string>>> scan_page(std::string_view prefix, std::string_view after,
+                                                                     size_t limit) const;
   const state_head& head() const { return head_; }
 
 private:

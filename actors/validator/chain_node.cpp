@@ -558,11 +558,15 @@ result<std::string> chain_node::submit_tx(std::string bytes, node_outputs& out) 
   return h;
 }
 
+uint64_t chain_node::next_nonce(const std::string& sender) const {
+  uint64_t nonce = account_nonce(sender);
+  return nonce == UINT64_MAX ? nonce : nonce + pool_.pending_of(sender);
+}
+
 result<std::string> chain_node::sign_and_submit(const node_identity& sender, const tx_body& body, node_outputs& out) {
-  uint64_t nonce = account_nonce(sender.public_key());
+  uint64_t nonce = next_nonce(sender.public_key());
   if (nonce == UINT64_MAX)
     return make_error(errc::io_error, "cannot read the sender's account");
-  nonce += pool_.pending_of(sender.public_key());
   auto tx = make_tx(sender, cfg_.gen.chain_id, nonce, params_.min_fee, body);
   return submit_tx(encode(tx), out);
 }

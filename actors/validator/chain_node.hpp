@@ -133,6 +133,12 @@ public:
   // minimum fee, and submits it.
   result<std::string> sign_and_submit(const node_identity& sender, const tx_body& body, node_outputs& out);
 
+  // The next nonce free for `sender`: its state nonce plus its txs waiting in the mempool.
+  // UINT64_MAX when the account cannot be read.
+  uint64_t next_nonce(const std::string& sender) const;
+  // A snapshot of the committed state (raw table reads for the market and prover actors).
+  result<std::unique_ptr<state_read>> read_state() const { return state_->begin_read(); }
+
   // Read-only views for RPC and CLI (JSON text, see chain_json in the .cpp for the fields).
   std::string head_json() const;
   result<std::string> block_json(uint64_t height) const;

@@ -12,6 +12,7 @@
 #include "config/log.hpp"
 #include "messages/errors.hpp"
 #include "messages/events.hpp"
+#include "messages/market.hpp"
 #include "messages/node_types.hpp"
 #include "messages/peer.hpp"
 #include "messages/validator.hpp"
@@ -29,6 +30,9 @@ constexpr auto blocks_timeout = std::chrono::seconds(20);
 constexpr uint32_t max_blocks_per_batch = 100;
 constexpr size_t max_batch_bytes = 8u << 20;
 constexpr size_t max_txs_per_message = 10000;
+// Raw state reads for the market and prover: bounded so one request cannot pin a huge answer.
+constexpr size_t max_read_keys = 4096;
+constexpr uint32_t max_scan_page = 4096;
 
 struct peer_link {
   caf::actor validator;
@@ -441,6 +445,45 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
       if (!h)
         return to_caf(h.err());
       return to_hex(*h);
+    },
+    [=](chain_read_atom, const std::vector<std::string>& keys) -> caf::result<chain_read_reply> {
+      if (keys.size() > max_read_keys)
+        return fail(errc::invalid_input, "at most " + std::to_string(max_read_keys) + " keys per read");
+      auto r = self->state.node->read_state();
+      if (!r)
+        return to_caf(r.err());
+      chain_read_reply out;
+      out.height = (*r)->head().height;
+      for (const auto& k : keys) {
+        auto v = (*r)->get(k);
+        if (!v)
+          return to_caf(v.err());
+        out.found.push_back(v->has_value() ? 1 : 0);
+        out.values.push_back(v->has_value() ? std::move(**v) : std::string());
+      }
+      return out;
+    },
+    [=](chain_scan_atom, const std::string& prefix, const std::string& after,
+        uint32_t limit) -> caf::result<chain_scan_reply> {
+      auto r = self->state.node->read_state();
+      if (!r)
+        return to_caf(r.err());
+      auto page = (*r)->scan_page(prefix, after, std::min<uint32_t>(limit, max_scan_page));
+      if (!page)
+        return to_caf(page.err());
+      chain_scan_reply out;
+      out.height = (*r)->head().height;
+      for (auto& [k, v] : *page) {
+        out.keys.push_back(std::move(k));
+        out.values.push_back(std::move(v));
+      }
+      return out;
+    },
+    [=](chain_nonce_atom, const std::string& key) -> caf::result<uint64_t> {
+      uint64_t n = self->state.node->next_nonce(key);
+      if (n == UINT64_MAX)
+        return fail(errc::io_error, "cannot read account " + to_hex(key));
+      return n;
     },
     [=](acct_new_atom, const std::string& name) -> caf::result<std::string> {
       auto a = self->state.keys->create(name);

@@ -10,9 +10,11 @@
 #include <thread>
 
 #include "actors/validator/chain_types.hpp"
+#include "actors/validator/state_tables.hpp"
 #include "actors/validator/validator_actor.hpp"
 #include "messages/errors.hpp"
 #include "messages/events.hpp"
+#include "messages/market.hpp"
 #include "messages/node_types.hpp"
 #include "messages/validator.hpp"
 #include "storage/identity.hpp"
@@ -102,6 +104,45 @@ TEST_CASE("validator actor: a dev chain makes blocks, publishes them and serves 
   auto blk = ask(self, v, chain_block_atom::value, (*t)["height"].get<uint64_t>());
   REQUIRE(blk);
   CHECK((*blk)["txs"][0] == tx_hash);
+
+  // Raw state reads for the market and prover: consistent values with their height.
+  {
+    auto bob_key = *chain::from_hex((*bob)["key"].get<std::string>());
+    std::optional<chain_read_reply> rr;
+    self->request(v, 10s, chain_read_atom::value,
+                  std::vector<std::string>{chain::key_of(chain::table::account, bob_key),
+                                           chain::key_of(chain::table::account, std::string(32, '\x7f'))})
+      .receive([&](chain_read_reply& x) { rr = std::move(x); }, [&](caf::error&) {});
+    REQUIRE(rr);
+    CHECK(rr->height >= (*t)["height"].get<uint64_t>());
+    REQUIRE(rr->found == std::vector<uint8_t>{1, 0});
+    auto a = chain::decode_account(rr->values[0]);
+    REQUIRE(a);
+    CHECK(a->balance == 3 * 1000000000ull);
+    // Paging through the accounts one at a time returns each exactly once, in key order.
+    std::vector<std::string> keys;
+    std::string after;
+    for (int i = 0; i < 10; ++i) {
+      std::optional<chain_scan_reply> page;
+      self->request(v, 10s, chain_scan_atom::value, std::string(1, chain::table::account), after, uint32_t{1})
+        .receive([&](chain_scan_reply& x) { page = std::move(x); }, [&](caf::error&) {});
+      REQUIRE(page);
+      if (page->keys.empty())
+        break;
+      REQUIRE(page->keys.size() == 1);
+      keys.push_back(page->keys[0]);
+      after = page->keys[0];
+    }
+    REQUIRE(keys.size() >= 2); // at least default and bob
+    CHECK(std::is_sorted(keys.begin(), keys.end()));
+    CHECK(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
+    CHECK(std::count(keys.begin(), keys.end(), chain::key_of(chain::table::account, bob_key)) == 1);
+    std::optional<uint64_t> nonce;
+    self->request(v, 10s, chain_nonce_atom::value, bob_key)
+      .receive([&](uint64_t n) { nonce = n; }, [&](caf::error&) {});
+    REQUIRE(nonce);
+    CHECK(*nonce == 0);
+  }
 
   // Bad requests: a clear reason, nothing submitted.
   sign_request bad_kind{"default", "teleport", "", 1};
