@@ -92,6 +92,15 @@ status check_genesis(const genesis& g) {
     return bad("params.max_tx_bytes must be at least 256");
   if (p.max_unbonding_chunks == 0)
     return bad("params.max_unbonding_chunks must be at least 1");
+  if (p.staking_share_ppm > 1000000 || p.pool_share_ppm > 1000000 ||
+      uint64_t{p.staking_share_ppm} + p.pool_share_ppm > 1000000)
+    return bad("params.staking_share_ppm + params.pool_share_ppm must be at most 1000000 (100%)");
+  if (p.reserved_weight_ppm > 1000000)
+    return bad("params.reserved_weight_ppm is parts per million (at most 1000000)");
+  if (p.pot_eras == 0 || p.max_replicas == 0 || p.lost_after_failures == 0 || p.reserved_unit_bytes == 0 ||
+      p.file_duration_blocks == 0)
+    return bad("params.pot_eras, max_replicas, lost_after_failures, reserved_unit_bytes and "
+               "file_duration_blocks must be at least 1");
   if (g.validators.empty())
     return bad("at least one validator is needed");
   uint64_t supply = 0;
@@ -254,6 +263,8 @@ genesis dev_genesis(std::string_view node_key, std::string_view owner_key, uint6
   g.params.slot_blocks = 10;
   g.params.era_blocks = 60;
   g.params.unbonding_blocks = 120;
+  g.params.challenges_per_slot = 16;
+  g.params.file_duration_blocks = 600;
   g.accounts.push_back({std::string(owner_key), 1000000 * base_units_per_token});
   genesis_validator v;
   v.owner = std::string(owner_key);

@@ -43,6 +43,22 @@ struct chain_params {
   uint64_t min_fee = 1000;             // base units per tx
   uint64_t max_tx_bytes = 65536;
   uint32_t max_unbonding_chunks = 32;
+  // Storage market and proofs (issue #6, actors/market/market_rules.hpp).
+  uint32_t challenges_per_slot = 460;        // challenges per reporting node per slot
+  uint32_t max_replicas = 8;                 // replicas a file's pool pays per slot (earliest first)
+  uint64_t file_duration_blocks = 2592000;   // life of a file from going live (180 days at 6 s)
+  uint64_t order_base_fee = 1000;            // market::pricing_params::base_fee
+  uint64_t order_byte_fee_per_mib = 100;     // per started MiB of declared size
+  uint64_t order_key_fee = 500;
+  uint32_t staking_share_ppm = 720000;       // of byte + key fee, to the staking pot over pot_eras
+  uint32_t pool_share_ppm = 180000;          // of byte + key fee (plus tips), to the file's pool
+  uint32_t pot_eras = 6;
+  uint32_t reserved_weight_ppm = 100000;     // weight of reserved bytes in storage power
+  uint64_t reserved_unit_bytes = 1048576;    // reserved_bytes must be a multiple of this
+  uint32_t lost_after_failures = 2;          // consecutive failed slots on a file -> replica lost
+  uint64_t missed_report_slots = 8;          // a missed report zeroes storage power this many slots
+  uint32_t max_report_files = 256;           // added + deleted entries per work report
+  uint64_t max_file_bytes = uint64_t{1} << 40; // largest orderable size
   bool operator==(const chain_params& o) const;
 };
 
@@ -63,6 +79,21 @@ void for_each_param(chain_params& p, F&& f) {
   f("min_fee", p.min_fee);
   f("max_tx_bytes", p.max_tx_bytes);
   f("max_unbonding_chunks", p.max_unbonding_chunks);
+  f("challenges_per_slot", p.challenges_per_slot);
+  f("max_replicas", p.max_replicas);
+  f("file_duration_blocks", p.file_duration_blocks);
+  f("order_base_fee", p.order_base_fee);
+  f("order_byte_fee_per_mib", p.order_byte_fee_per_mib);
+  f("order_key_fee", p.order_key_fee);
+  f("staking_share_ppm", p.staking_share_ppm);
+  f("pool_share_ppm", p.pool_share_ppm);
+  f("pot_eras", p.pot_eras);
+  f("reserved_weight_ppm", p.reserved_weight_ppm);
+  f("reserved_unit_bytes", p.reserved_unit_bytes);
+  f("lost_after_failures", p.lost_after_failures);
+  f("missed_report_slots", p.missed_report_slots);
+  f("max_report_files", p.max_report_files);
+  f("max_file_bytes", p.max_file_bytes);
 }
 
 struct genesis_account {
@@ -94,7 +125,7 @@ result<genesis> load_genesis(const std::string& path);
 std::string to_json(const genesis& g); // pretty-printed, parse_genesis reads it back
 
 // Single-validator dev network: chain id "mantle-dev", block time 1 s, slot 10, era 60 blocks,
-// unbonding 120 blocks; the owner holds 1 000 000 tokens free and 10 000 bonded, its node has
+// unbonding 120 blocks, 16 challenges per slot, files live 600 blocks; the owner holds 1 000 000 tokens free and 10 000 bonded, its node has
 // 1 TiB of storage power (limit far above its bond).
 genesis dev_genesis(std::string_view node_key, std::string_view owner_key, uint64_t genesis_time_ms = 0);
 

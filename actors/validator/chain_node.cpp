@@ -76,6 +76,11 @@ json arg_json(const tx_arg& a) {
 
 error with_context(const error& e, const std::string& what) { return make_error(e.code, what + ": " + e.message); }
 
+// The state transition's prev_hash: height 1 has none, its slot hash is 32 zero bytes.
+std::string slot_hash_of(const block_header& h) {
+  return h.prev_hash.empty() ? std::string(32, '\0') : h.prev_hash;
+}
+
 } // namespace
 
 chain_node::chain_node(chain_node_config cfg) : cfg_(std::move(cfg)), pool_(cfg_.pool) {}
@@ -218,7 +223,7 @@ status chain_node::replay() {
     auto b = decode_block((*sb)->block);
     if (!b)
       return b.err();
-    block_context ctx{h, b->header.time_ms, b->header.proposer, {}};
+    block_context ctx{h, b->header.time_ms, b->header.proposer, {}, slot_hash_of(b->header)};
     for (const auto& e : b->evidence_list)
       if (std::find(ctx.offenders.begin(), ctx.offenders.end(), e.a.validator) == ctx.offenders.end())
         ctx.offenders.push_back(e.a.validator);
@@ -377,7 +382,7 @@ void chain_node::equivocate(node_outputs& out) {
 status chain_node::commit(const block& b, std::string_view bytes, const commit_cert& cert, bool caught_up,
                           node_outputs& out) {
   uint64_t h = b.header.height;
-  block_context ctx{h, b.header.time_ms, b.header.proposer, {}};
+  block_context ctx{h, b.header.time_ms, b.header.proposer, {}, slot_hash_of(b.header)};
   for (const auto& e : b.evidence_list)
     if (std::find(ctx.offenders.begin(), ctx.offenders.end(), e.a.validator) == ctx.offenders.end())
       ctx.offenders.push_back(e.a.validator);

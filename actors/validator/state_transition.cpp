@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "actors/market/market_rules.hpp"
 #include "storage/identity.hpp"
 
 namespace mantle::chain {
@@ -59,6 +60,8 @@ public:
   std::vector<std::pair<std::string, std::string>> scan(const std::string& prefix) const {
     return must(v_.scan(prefix));
   }
+  const state_view& view() const { return v_; }
+  state_sink& sink() { return *w_; }
   void put(const std::string& key, const std::string& value) { w_->put(key, value); }
   void del(const std::string& key) { w_->del(key); }
 
@@ -431,10 +434,27 @@ result<decoded_tx> decode_and_verify(std::string_view bytes, std::string_view ch
   if (!skip_signature && !verify_tx(chain_id, *tx))
     return make_error(errc::invalid_input, "bad signature (not signed by the sender for chain \"" +
                                                std::string(chain_id) + "\")");
-  if (tx->fee < p.min_fee)
-    return make_error(errc::invalid_input, "fee " + std::to_string(tx->fee) + " is below the minimum " +
-                                               std::to_string(p.min_fee));
   return decoded_tx{std::move(*tx), std::move(*body)};
+}
+
+// fee ≥ min_fee, except work reports and storage proofs of registered nodes (market_rules).
+std::optional<std::string> fee_problem(const tables& t, const chain_params& p, const signed_tx& tx) {
+  if (tx.fee >= p.min_fee || must(market::fee_exempt(t.view(), tx.type, tx.sender)))
+    return std::nullopt;
+  return "fee " + std::to_string(tx.fee) + " is below the minimum " + std::to_string(p.min_fee);
+}
+
+// Runs a market rule; its errc::invalid_input fails the tx, anything else the block.
+template <class F>
+void run_market(tables& t, const chain_params& p, uint64_t height, era_info& era, std::vector<state_event>& events,
+                F f) {
+  market::market_context c{t.view(), t.sink(), p, height, era, events};
+  auto st = f(c);
+  if (!st) {
+    if (st.err().code == errc::invalid_input)
+      throw tx_reject{st.err().message};
+    throw state_fault{st.err()};
+  }
 }
 
 struct executor {
@@ -444,6 +464,12 @@ struct executor {
   era_info& era;
   uint64_t height;
   const std::string& sender;
+  std::vector<state_event>& events;
+
+  template <class F>
+  void market(F f) {
+    run_market(t, p, height, era, events, f);
+  }
 
   void operator()(const txs::transfer& x) {
     if (x.amount == 0)
@@ -558,15 +584,29 @@ struct executor {
                       short_hex(n->owner)};
     t.put(key_of(table::node, x.node_key), encode(node_record{sender, 0}));
   }
+  void operator()(const txs::place_order& x) {
+    market([&](market::market_context& c) { return market::apply_place_order(c, sender, x); });
+  }
+  void operator()(const txs::add_prepaid& x) {
+    market([&](market::market_context& c) { return market::apply_add_prepaid(c, sender, x); });
+  }
+  void operator()(const txs::work_report& x) {
+    market([&](market::market_context& c) { return market::apply_work_report(c, sender, x); });
+  }
+  void operator()(const txs::storage_proof& x) {
+    market([&](market::market_context& c) { return market::apply_storage_proof(c, sender, x); });
+  }
 };
 
 // Runs one tx inside w's tx scope; throws tx_reject on failure (the caller rolls back).
 void execute_tx(tables& t, const chain_params& p, const std::string& chain_id, era_info& era, uint64_t height,
-                std::string_view bytes, bool skip_signature) {
+                std::string_view bytes, bool skip_signature, std::vector<state_event>& events) {
   auto d = decode_and_verify(bytes, chain_id, p, skip_signature);
   if (!d)
     throw tx_reject{d.err().message};
   const auto& tx = d->tx;
+  if (auto why = fee_problem(t, p, tx))
+    throw tx_reject{*why};
   auto a = t.acct(tx.sender);
   if (tx.nonce != a.nonce)
     throw tx_reject{"wrong nonce " + std::to_string(tx.nonce) + ": the account's next nonce is " + std::to_string(a.nonce)};
@@ -575,7 +615,7 @@ void execute_tx(tables& t, const chain_params& p, const std::string& chain_id, e
   a.nonce = add(a.nonce, 1, "nonce");
   t.put_acct(tx.sender, a);
   era.pot = add(era.pot, tx.fee, "staking pot");
-  std::visit(executor{t, p, chain_id, era, height, tx.sender}, d->body);
+  std::visit(executor{t, p, chain_id, era, height, tx.sender, events}, d->body);
 }
 
 template <class F>
@@ -605,6 +645,9 @@ const char* to_string(event_kind k) {
   case event_kind::slash: return "slash";
   case event_kind::era_change: return "era_change";
   case event_kind::validator_set_change: return "validator_set_change";
+  case event_kind::order_live: return "order_live";
+  case event_kind::replica_lost: return "replica_lost";
+  case event_kind::report: return "report";
   }
   return "unknown";
 }
@@ -662,6 +705,8 @@ result<tx_info> check_tx(const state_view& state, std::string_view bytes, uint64
     if (!d)
       return d.err();
     const auto& tx = d->tx;
+    if (auto why = fee_problem(t, p, tx))
+      return make_error(errc::invalid_input, *why);
     auto a = t.acct(tx.sender);
     if (tx.nonce < a.nonce)
       return make_error(errc::invalid_input, "nonce " + std::to_string(tx.nonce) +
@@ -690,8 +735,9 @@ result<tx_info> check_tx(const state_view& state, std::string_view bytes, uint64
       scratch sc(state);
       tables st(sc, &sc);
       auto era = st.era();
+      std::vector<state_event> events;
       try {
-        execute_tx(st, p, t.chain_id(), era, next_height, bytes, true);
+        execute_tx(st, p, t.chain_id(), era, next_height, bytes, true, events);
       } catch (const tx_reject& e) {
         return make_error(errc::invalid_input, "would fail: " + e.reason);
       }
@@ -757,17 +803,21 @@ result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block
     for (const auto& o : ctx.offenders)
       if (seen.insert(o).second)
         slash(t, p, era, ctx.height, o, out.events);
+    run_market(t, p, ctx.height, era, out.events,
+               [&](market::market_context& c) { return market::begin_block(c, ctx.prev_hash); });
 
     out.receipts.reserve(txs.size());
     for (const auto& bytes : txs) {
       tx_receipt r;
       r.hash = tx_hash(bytes);
       era_info era_before = era;
+      std::vector<state_event> tx_events;
       sw.begin_tx();
       try {
-        execute_tx(t, p, chain_id, era, ctx.height, bytes, already_verified && already_verified(r.hash));
+        execute_tx(t, p, chain_id, era, ctx.height, bytes, already_verified && already_verified(r.hash), tx_events);
         sw.commit_tx();
         r.ok = true;
+        out.events.insert(out.events.end(), tx_events.begin(), tx_events.end());
       } catch (const tx_reject& e) {
         sw.rollback_tx();
         era = era_before;
@@ -779,8 +829,10 @@ result<std::unique_ptr<block_execution>> execute_block(state_db& db, const block
       out.receipts.push_back(std::move(r));
     }
 
-    if (ctx.height % p.era_blocks == 0)
+    if (ctx.height % p.era_blocks == 0) {
       close_era(t, p, era, ctx.height, out);
+      run_market(t, p, ctx.height, era, out.events, [](market::market_context& c) { return market::open_era(c); });
+    }
     t.put_era(era);
 
     auto after = read_set(t);
@@ -812,8 +864,12 @@ result<block_outcome> apply_block(state_db& db, const block_context& ctx, const 
 }
 
 status set_storage_power(state_write& w, std::string_view node_key, uint64_t power) {
+  return set_storage_power(w, w, node_key, power);
+}
+
+status set_storage_power(const state_view& v, state_sink& w, std::string_view node_key, uint64_t power) {
   return guarded([&]() -> status {
-    tables t(w, &w);
+    tables t(v, &w);
     t.set_power(node_key, power);
     return {};
   });

@@ -83,6 +83,7 @@ struct block_context {
   uint64_t time_ms = 0;               // header time (kept for issue #6; not used by these rules)
   std::string proposer_node_key;      // header.proposer
   std::vector<std::string> offenders; // node keys with verified double-sign evidence in this block
+  std::string prev_hash;              // header.prev_hash (32 zero bytes at height 1): slot hashes
 };
 
 struct tx_receipt {
@@ -91,14 +92,21 @@ struct tx_receipt {
   std::string reason; // empty when ok
 };
 
-enum class event_kind : uint8_t { slash = 1, era_change = 2, validator_set_change = 3 };
+enum class event_kind : uint8_t {
+  slash = 1,
+  era_change = 2,
+  validator_set_change = 3,
+  order_live = 4,   // subject: cid; a pending file got its first proven replica
+  replica_lost = 5, // subject: node key; text names the cid
+  report = 6,       // subject: node key; amount: its storage power; a work report was accepted
+};
 const char* to_string(event_kind k);
 
 struct state_event {
   event_kind kind = event_kind::era_change;
   uint64_t era = 0;     // era the event closes or happens in
-  std::string subject;  // slash: offender's owner account; otherwise empty
-  uint64_t amount = 0;  // slash: base units slashed; era_change: reward paid out
+  std::string subject;  // slash: offender's owner account; market kinds: see event_kind; else empty
+  uint64_t amount = 0;  // slash: base units slashed; era_change: reward paid out; report: power
   std::string text;     // one line for logs and the event stream
 };
 
@@ -171,6 +179,7 @@ result<block_outcome> apply_block(state_db& db, const block_context& ctx, const 
 // Issue #6 hook: sets a registered node's storage power (work reports) inside a block's write;
 // the owner's total ('W') follows. Takes effect at the next election.
 status set_storage_power(state_write& w, std::string_view node_key, uint64_t power);
+status set_storage_power(const state_view& v, state_sink& w, std::string_view node_key, uint64_t power);
 
 // Queries for RPC, CLI and tests (work on committed state via db.begin_read(), or a write).
 struct candidate_status {

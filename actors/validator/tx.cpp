@@ -77,7 +77,42 @@ struct args_reader {
                   std::to_string(args[i].s.size()));
     return args[i].s;
   }
+  result<std::string> cid(size_t i) const { return cid_of(args[i], "cid"); }
+  result<std::string> cid_of(const tx_arg& a, const std::string& name) const {
+    if (a.k != tx_arg::kind::bin)
+      return fail(name + " is not binary");
+    if (a.s.empty() || a.s.size() > max_cid_bytes)
+      return fail(name + " must be 1 to " + std::to_string(max_cid_bytes) + " bytes (a binary CID), found " +
+                  std::to_string(a.s.size()));
+    return a.s;
+  }
+  result<std::vector<std::string>> cid_list(size_t i, const char* name) const {
+    if (args[i].k != tx_arg::kind::list)
+      return fail(std::string(name) + " is not an array");
+    std::vector<std::string> out;
+    for (size_t j = 0; j < args[i].items.size(); ++j) {
+      auto c = cid_of(args[i].items[j], std::string(name) + "[" + std::to_string(j) + "]");
+      if (!c)
+        return c.err();
+      out.push_back(std::move(*c));
+    }
+    return out;
+  }
 };
+
+tx_arg list_of(std::vector<tx_arg> items) {
+  tx_arg a;
+  a.k = tx_arg::kind::list;
+  a.items = std::move(items);
+  return a;
+}
+
+tx_arg bin_list(const std::vector<std::string>& v) {
+  tx_arg a = list_of({});
+  for (const auto& s : v)
+    a.items.push_back(tx_arg::bin(s));
+  return a;
+}
 
 #define TX_TRY(var, expr)                                                                          \
   auto var##_r = (expr);                                                                           \
@@ -102,6 +137,10 @@ const char* tx_type_name(uint64_t type) {
   case tx_type::guarantee: return "guarantee";
   case tx_type::unguarantee: return "unguarantee";
   case tx_type::register_node: return "register_node";
+  case tx_type::place_order: return "place_order";
+  case tx_type::add_prepaid: return "add_prepaid";
+  case tx_type::work_report: return "work_report";
+  case tx_type::storage_proof: return "storage_proof";
   }
   return nullptr;
 }
@@ -203,6 +242,10 @@ tx_type type_of(const tx_body& body) {
     tx_type operator()(const txs::guarantee&) const { return tx_type::guarantee; }
     tx_type operator()(const txs::unguarantee&) const { return tx_type::unguarantee; }
     tx_type operator()(const txs::register_node&) const { return tx_type::register_node; }
+    tx_type operator()(const txs::place_order&) const { return tx_type::place_order; }
+    tx_type operator()(const txs::add_prepaid&) const { return tx_type::add_prepaid; }
+    tx_type operator()(const txs::work_report&) const { return tx_type::work_report; }
+    tx_type operator()(const txs::storage_proof&) const { return tx_type::storage_proof; }
   };
   return std::visit(visitor{}, body);
 }
@@ -221,6 +264,21 @@ std::vector<tx_arg> args_of(const tx_body& body) {
     std::vector<tx_arg> operator()(const txs::unguarantee& t) const { return {tx_arg::bin(t.target)}; }
     std::vector<tx_arg> operator()(const txs::register_node& t) const {
       return {tx_arg::bin(t.node_key), tx_arg::bin(t.node_signature)};
+    }
+    std::vector<tx_arg> operator()(const txs::place_order& t) const {
+      return {tx_arg::bin(t.cid), tx_arg::of(t.size), tx_arg::bin(t.proof_root), tx_arg::of(t.tips)};
+    }
+    std::vector<tx_arg> operator()(const txs::add_prepaid& t) const { return {tx_arg::bin(t.cid), tx_arg::of(t.amount)}; }
+    std::vector<tx_arg> operator()(const txs::work_report& t) const {
+      return {tx_arg::of(t.slot),           tx_arg::bin(t.slot_hash),     tx_arg::of(t.reserved_bytes),
+              tx_arg::of(t.files_bytes),    tx_arg::bin(t.reserved_root), tx_arg::bin(t.files_root),
+              bin_list(t.added),            bin_list(t.deleted)};
+    }
+    std::vector<tx_arg> operator()(const txs::storage_proof& t) const {
+      tx_arg answers = list_of({});
+      for (const auto& a : t.answers)
+        answers.items.push_back(list_of({tx_arg::of(a.challenge_no), tx_arg::bin(a.proof)}));
+      return {tx_arg::of(t.slot), std::move(answers)};
     }
   };
   return std::visit(visitor{}, body);
@@ -276,6 +334,58 @@ result<tx_body> decode_body(const signed_tx& tx) {
     TX_TRY(node, r.bin(0, "node key", key_size));
     TX_TRY(sig, r.bin(1, "node signature", sig_size));
     return tx_body(txs::register_node{std::move(node), std::move(sig)});
+  }
+  case tx_type::place_order: {
+    TX_CHECK(r.count(4));
+    TX_TRY(cid, r.cid(0));
+    TX_TRY(size, r.u64(1, "size"));
+    TX_TRY(root, r.bin(2, "proof root", 32));
+    TX_TRY(tips, r.u64(3, "tips"));
+    return tx_body(txs::place_order{std::move(cid), size, std::move(root), tips});
+  }
+  case tx_type::add_prepaid: {
+    TX_CHECK(r.count(2));
+    TX_TRY(cid, r.cid(0));
+    TX_TRY(amount, r.u64(1, "amount"));
+    return tx_body(txs::add_prepaid{std::move(cid), amount});
+  }
+  case tx_type::work_report: {
+    TX_CHECK(r.count(8));
+    txs::work_report w;
+    TX_TRY(slot, r.u64(0, "slot"));
+    TX_TRY(slot_hash, r.bin(1, "slot hash", 32));
+    TX_TRY(reserved, r.u64(2, "reserved_bytes"));
+    TX_TRY(files, r.u64(3, "files_bytes"));
+    TX_TRY(reserved_root, r.bin(4, "reserved root", 32));
+    TX_TRY(files_root, r.bin(5, "files root", 32));
+    TX_TRY(added, r.cid_list(6, "added"));
+    TX_TRY(deleted, r.cid_list(7, "deleted"));
+    w.slot = slot;
+    w.slot_hash = std::move(slot_hash);
+    w.reserved_bytes = reserved;
+    w.files_bytes = files;
+    w.reserved_root = std::move(reserved_root);
+    w.files_root = std::move(files_root);
+    w.added = std::move(added);
+    w.deleted = std::move(deleted);
+    return tx_body(std::move(w));
+  }
+  case tx_type::storage_proof: {
+    TX_CHECK(r.count(2));
+    txs::storage_proof p;
+    TX_TRY(slot, r.u64(0, "slot"));
+    p.slot = slot;
+    if (tx.args[1].k != tx_arg::kind::list)
+      return r.fail("answers is not an array");
+    for (size_t j = 0; j < tx.args[1].items.size(); ++j) {
+      const auto& a = tx.args[1].items[j];
+      std::string where = "answers[" + std::to_string(j) + "]";
+      if (a.k != tx_arg::kind::list || a.items.size() != 2 || a.items[0].k != tx_arg::kind::uint ||
+          a.items[1].k != tx_arg::kind::bin)
+        return r.fail(where + " must be [challenge_no: unsigned integer, proof: binary]");
+      p.answers.push_back({a.items[0].u, a.items[1].s});
+    }
+    return tx_body(std::move(p));
   }
   }
   return make_error(errc::invalid_input, "unknown transaction type " + std::to_string(tx.type));

@@ -12,9 +12,9 @@
 // canonical encoding of what they decode to (msgpack allows several encodings of one integer),
 // so a tx has one hash and cannot be re-wrapped into a second one.
 //
-// Adding a type (issue #6: place_order, add_prepaid, work_report, storage_proof): a number
-// (16 and up are reserved for the market and proofs), a body struct, its case in tx.cpp
-// (decode_body / args_of) and its handler in state_transition.cpp.
+// Adding a type: a number, a body struct, its case in tx.cpp (decode_body / args_of) and its
+// handler in state_transition.cpp (the market's types 16..19 are handled in
+// actors/market/market_rules.cpp).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -40,8 +40,16 @@ enum class tx_type : uint64_t {
   guarantee = 7,         // [target: bin32 candidate owner, amount: u64]  adds to the guarantee
   unguarantee = 8,       // [target: bin32]          whole guarantee back to free bonded
   register_node = 9,     // [node_key: bin32, node_signature: bin64 over register_node_sign_bytes]
-  // 10..15 free for staking; 16.. reserved for the market and proofs (issue #6)
+  // 10..15 free for staking
+  place_order = 16,      // [cid: bin ≤ 128, size: u64, proof_root: bin32, tips: u64]
+  add_prepaid = 17,      // [cid: bin ≤ 128, amount: u64]
+  work_report = 18,      // sender = node key: [slot, slot_hash: bin32, reserved_bytes, files_bytes,
+                         //  reserved_root: bin32, files_root: bin32, added: [bin...], deleted: [bin...]]
+  storage_proof = 19,    // sender = node key: [slot, answers: [[challenge_no: u64, proof: bin]...]]
 };
+
+// Largest CID (binary form) a market transaction accepts.
+constexpr size_t max_cid_bytes = 128;
 
 // "transfer", ... or nullptr for an unknown number.
 const char* tx_type_name(uint64_t type);
@@ -100,10 +108,29 @@ struct chill {};
 struct guarantee { std::string target; uint64_t amount = 0; };
 struct unguarantee { std::string target; };
 struct register_node { std::string node_key; std::string node_signature; };
+// Market and proofs (issue #6; rules in actors/market/market_rules.hpp). cid = cid::to_bytes().
+struct place_order { std::string cid; uint64_t size = 0; std::string proof_root; uint64_t tips = 0; };
+struct add_prepaid { std::string cid; uint64_t amount = 0; };
+struct work_report {
+  uint64_t slot = 0;
+  std::string slot_hash; // 32 bytes
+  uint64_t reserved_bytes = 0;
+  uint64_t files_bytes = 0;
+  std::string reserved_root; // 32 bytes
+  std::string files_root;    // 32 bytes, market::files_root of the node's new set
+  std::vector<std::string> added;
+  std::vector<std::string> deleted;
+};
+struct proof_answer {
+  uint64_t challenge_no = 0; // index into the node's challenge set of the slot
+  std::string proof;         // proof::encode(segment_proof)
+};
+struct storage_proof { uint64_t slot = 0; std::vector<proof_answer> answers; };
 } // namespace txs
 
 using tx_body = std::variant<txs::transfer, txs::bond, txs::unbond, txs::withdraw_unbonded, txs::validate,
-                             txs::chill, txs::guarantee, txs::unguarantee, txs::register_node>;
+                             txs::chill, txs::guarantee, txs::unguarantee, txs::register_node,
+                             txs::place_order, txs::add_prepaid, txs::work_report, txs::storage_proof>;
 
 tx_type type_of(const tx_body& body);
 std::vector<tx_arg> args_of(const tx_body& body);

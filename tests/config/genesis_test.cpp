@@ -20,6 +20,17 @@ TEST_CASE("the example genesis parses", "[chain][genesis]") {
   CHECK(g->validators.size() == 4);
   CHECK(g->params.max_guarantee_targets == 16);
   CHECK(g->params.block_time_ms == 6000);
+  // The market parameters, in the contract's order and values.
+  chain_params defaults;
+  CHECK(g->params == defaults);
+  CHECK(g->params.challenges_per_slot == 460);
+  CHECK(g->params.max_file_bytes == (uint64_t{1} << 40));
+  std::vector<std::string> names;
+  for_each_param(defaults, [&](const char* n, auto&) { names.push_back(n); });
+  REQUIRE(names.size() == 28);
+  CHECK(names[13] == "challenges_per_slot");
+  CHECK(names[19] == "staking_share_ppm");
+  CHECK(names[27] == "max_file_bytes");
 }
 
 TEST_CASE("genesis JSON round-trips and dev_genesis is valid", "[chain][genesis]") {
@@ -28,6 +39,8 @@ TEST_CASE("genesis JSON round-trips and dev_genesis is valid", "[chain][genesis]
   CHECK(g.params.block_time_ms == 1000);
   CHECK(g.params.slot_blocks == 10);
   CHECK(g.params.era_blocks == 60);
+  CHECK(g.params.challenges_per_slot == 16);
+  CHECK(g.params.file_duration_blocks == 600);
   auto text = to_json(g);
   auto back = parse_genesis(text);
   REQUIRE(back);
@@ -57,6 +70,11 @@ TEST_CASE("bad genesis files are clear errors", "[chain][genesis]") {
         std::string::npos);
   CHECK(msg(R"({"chain_id":"x","validators":[)" + v + "]," + R"("params":{"slash_ppm":-1}})").find("slash_ppm") !=
         std::string::npos);
+  CHECK(msg(R"({"chain_id":"x","validators":[)" + v + "]," +
+            R"("params":{"staking_share_ppm":900000,"pool_share_ppm":200000}})")
+            .find("staking_share_ppm + params.pool_share_ppm") != std::string::npos);
+  CHECK(msg(R"({"chain_id":"x","validators":[)" + v + "]," + R"("params":{"reserved_unit_bytes":0}})")
+            .find("reserved_unit_bytes") != std::string::npos);
   CHECK(msg(R"({"chain_id":"x","validators":[{"owner":"zz"}]})").find("validators[0]") != std::string::npos);
   CHECK(msg(R"({"chain_id":"x","validators":[)" + v + "," + v + "]}").find("listed twice") != std::string::npos);
   CHECK(msg(R"({"chain_id":"x","accounts":[{"key":")" + std::string(64, 'c') +

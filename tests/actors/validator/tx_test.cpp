@@ -23,6 +23,12 @@ TEST_CASE("every tx type round-trips through its encoding and verifies", "[chain
     txs::guarantee{key(3).public_key(), UINT64_MAX},
     txs::unguarantee{key(3).public_key()},
     txs::register_node{node.public_key(), node.sign(register_node_sign_bytes("c", alice.public_key()))},
+    txs::place_order{std::string("\x01\x55\x12\x20") + std::string(32, 'c'), 123456, std::string(32, 'r'), 9},
+    txs::add_prepaid{std::string(36, 'c'), 5000},
+    txs::work_report{3, std::string(32, 'h'), 1 << 20, 77, std::string(32, 'a'), std::string(32, 'b'),
+                     {std::string(36, 'x'), std::string(34, 'y')}, {std::string(36, 'z')}},
+    txs::work_report{0, std::string(32, 'h'), 0, 0, std::string(32, 'a'), std::string(32, 'b'), {}, {}},
+    txs::storage_proof{4, {{0, "proof bytes"}, {459, std::string(1700, 'p')}}},
   };
   for (const auto& b : bodies) {
     auto tx = make_tx(alice, "c", 7, 10, b);
@@ -105,4 +111,59 @@ TEST_CASE("malformed txs are clear errors", "[chain][tx]") {
   auto commission = make_tx(alice, "c", 1, 10, txs::validate{5, key(2).public_key()});
   commission.args[0] = tx_arg::of(1000001);
   CHECK(decode_body(commission).err().message.find("at most 1000000") != std::string::npos);
+}
+
+TEST_CASE("market tx bodies are checked field by field", "[chain][tx][market]") {
+  auto n = key(2);
+  auto body_error = [&](uint64_t type, std::vector<tx_arg> args) {
+    signed_tx tx;
+    tx.type = type;
+    tx.sender = n.public_key();
+    tx.args = std::move(args);
+    auto b = decode_body(tx);
+    REQUIRE_FALSE(b);
+    return b.err().message;
+  };
+  CHECK(std::string(tx_type_name(16)) == "place_order");
+  CHECK(std::string(tx_type_name(19)) == "storage_proof");
+  CHECK(tx_type_name(20) == nullptr);
+  std::string root(32, 'r');
+  // A cid is 1..128 bytes.
+  CHECK(body_error(16, {tx_arg::bin(""), tx_arg::of(1), tx_arg::bin(root), tx_arg::of(0)}).find("cid must be 1 to 128") !=
+        std::string::npos);
+  CHECK(body_error(16, {tx_arg::bin(std::string(129, 'c')), tx_arg::of(1), tx_arg::bin(root), tx_arg::of(0)})
+            .find("found 129") != std::string::npos);
+  CHECK(body_error(16, {tx_arg::bin("c"), tx_arg::of(1), tx_arg::bin("short"), tx_arg::of(0)}).find("proof root") !=
+        std::string::npos);
+  CHECK(body_error(17, {tx_arg::bin("c")}).find("expected 2 arguments") != std::string::npos);
+  // work_report: added must be a list of cids.
+  std::vector<tx_arg> wr = {tx_arg::of(1), tx_arg::bin(root), tx_arg::of(0), tx_arg::of(0),
+                            tx_arg::bin(root), tx_arg::bin(root), tx_arg::of(5), tx_arg{}};
+  wr[7].k = tx_arg::kind::list;
+  CHECK(body_error(18, wr).find("added is not an array") != std::string::npos);
+  wr[6] = wr[7];
+  wr[6].items.push_back(tx_arg::of(3));
+  CHECK(body_error(18, wr).find("added[0] is not binary") != std::string::npos);
+  // storage_proof answers are [u64, bin] pairs.
+  tx_arg answers;
+  answers.k = tx_arg::kind::list;
+  tx_arg pair;
+  pair.k = tx_arg::kind::list;
+  pair.items = {tx_arg::bin("x"), tx_arg::bin("y")};
+  answers.items.push_back(pair);
+  CHECK(body_error(19, {tx_arg::of(1), answers}).find("answers[0] must be [challenge_no") != std::string::npos);
+}
+
+TEST_CASE("a storage proof tx with a full-size answer fits the default limits", "[chain][tx][market]") {
+  // 16 answers of the largest encoded proof stay under the default 64 KiB tx size and the
+  // msgpack depth limit (tx → args → answers → pair).
+  txs::storage_proof p{2, {}};
+  for (uint64_t i = 0; i < 16; ++i)
+    p.answers.push_back({i, std::string(1700, 'p')});
+  auto bytes = encode(make_tx(key(2), "c", 0, 0, p));
+  auto back = decode_tx(bytes);
+  REQUIRE(back);
+  auto body = decode_body(*back);
+  REQUIRE(body);
+  CHECK(std::get<txs::storage_proof>(*body).answers.size() == 16);
 }
