@@ -92,6 +92,7 @@ struct reserve_job {
   std::string beacon;
   std::optional<result<reserved_meta>> out;
   std::chrono::steady_clock::duration took{};
+  std::atomic<uint64_t> done{0};
   std::atomic<bool> cancel{false};
 };
 
@@ -123,6 +124,8 @@ struct prover_state {
   // Proofs (for `slot`).
   std::map<uint64_t, std::string> answers; // challenge_no -> encoded proof
   std::set<uint64_t> unanswerable;
+  std::set<uint64_t> singles; // answers to send one per tx (they shared a tx that failed)
+  std::set<std::string> deleting; // cids this slot's report deletes: their challenges are waived
   std::shared_ptr<proof_job> proving;
   uint64_t last_proof_slot = no_slot; // last slot whose challenges were all answered on chain
   uint64_t proofs_sent = 0;
@@ -202,7 +205,10 @@ void start_generation(actor_t* self, uint64_t bytes) {
       std::lock_guard<std::mutex> lk(generation_mutex());
       auto t0 = std::chrono::steady_clock::now();
       reserved_file f(dir);
-      job->out = f.generate(key, job->beacon, job->bytes, [job](uint64_t) { return !job->cancel.load(); });
+      job->out = f.generate(key, job->beacon, job->bytes, [job](uint64_t done) {
+        job->done = done;
+        return !job->cancel.load();
+      });
       job->took = std::chrono::steady_clock::now() - t0;
     },
     [self, job] {
@@ -218,15 +224,18 @@ void start_generation(actor_t* self, uint64_t bytes) {
         log::info(component, "reserved-space labels ready: " + std::to_string(out->bytes) + " bytes, root " +
                                  hex(out->root).substr(0, 16));
       }
-      // Too slow for the chain's slots: a reservation must be generated and reported within
-      // the slot whose hash seeds it.
-      if (job->cancel || (out && st.slot != job->slot)) {
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(job->took).count();
-        if (st.v && st.slot != job->slot) {
+      // A reservation must be generated and reported within the slot whose hash seeds it:
+      // when the whole generation takes longer than half a slot it never can be.
+      if (st.v && (job->cancel || st.slot != job->slot)) {
+        double took_ms = std::chrono::duration<double, std::milli>(job->took).count();
+        double whole_ms = took_ms * double(job->bytes) / double(std::max<uint64_t>(job->done, 1));
+        double window_ms = double(st.v->params.slot_blocks / 2) * double(st.v->params.block_time_ms);
+        if (job->done > 0 && whole_ms > window_ms) {
           st.reserve_too_slow = true;
-          note_error(self, "reserved space: generating " + std::to_string(job->bytes) + " bytes took " +
-                               std::to_string(ms) + " ms, longer than half a slot; lower --reserve-bytes " +
-                               "(reporting without the reservation)");
+          note_error(self, "reserved space: generating " + std::to_string(job->bytes) + " bytes takes about " +
+                               std::to_string(uint64_t(whole_ms)) + " ms, more than half a slot (" +
+                               std::to_string(uint64_t(window_ms)) +
+                               " ms); lower --reserve-bytes (reporting without the reservation)");
         }
       }
       refresh(self);
@@ -279,16 +288,16 @@ reservation_choice choose_reservation(actor_t* self) {
     }
   if (st.generating && st.generating->slot != st.slot)
     st.generating->cancel = true; // seeded by an older slot: useless now
-  if (!st.generating && !old_needed)
-    start_generation(self, want);
   // Hold the report until the labels are ready or half the slot has gone.
   uint64_t first = market::first_height_of(st.slot, v.params.slot_blocks);
   uint64_t deadline = first + v.params.slot_blocks / 2;
   if (v.height + 1 >= deadline) {
     if (st.generating && st.generating->slot == st.slot)
       st.generating->cancel = true;
-    return {keep_or_none, true};
+    return {keep_or_none, true}; // next slot, from its start
   }
+  if (!st.generating && !old_needed)
+    start_generation(self, want);
   return {keep_or_none, false};
 }
 
@@ -435,6 +444,7 @@ void build_report(actor_t* self, reservation res) {
                                  std::to_string(plan->body.added.size()) + " -" +
                                  std::to_string(plan->body.deleted.size()) + " files, " +
                                  std::to_string(plan->body.files_bytes) + " bytes");
+      st.deleting = std::set<std::string>(plan->body.deleted.begin(), plan->body.deleted.end());
       outgoing o;
       o.k = nonce_tracker::kind::report;
       o.slot = slot;
@@ -452,11 +462,20 @@ void queue_answers(actor_t* self, std::vector<answer> answers) {
   auto& st = self->state;
   if (answers.empty())
     return;
-  auto batches = split_answers(std::move(answers), st.v->params.max_tx_bytes);
+  std::vector<answer> shared;
+  std::vector<std::vector<answer>> alone;
+  for (auto& a : answers) {
+    if (st.singles.count(a.challenge_no))
+      alone.push_back({std::move(a)});
+    else
+      shared.push_back(std::move(a));
+  }
+  auto batches = split_answers(std::move(shared), st.v->params.max_tx_bytes);
   if (!batches) {
     note_error(self, "storage proofs: " + batches.err().message);
     return;
   }
+  batches->insert(batches->end(), alone.begin(), alone.end());
   for (auto& b : *batches) {
     outgoing o;
     o.k = nonce_tracker::kind::proof;
@@ -552,6 +571,7 @@ void handle_challenges(actor_t* self) {
   std::vector<answer> ready;
   std::vector<challenge_ref> todo;
   bool all_answered = true;
+  bool reported = st.v->report && st.v->report->last_slot == st.slot;
   for (uint64_t i = 0; i < q.challenges.size(); ++i) {
     const auto& c = q.challenges[i];
     if (c.answered)
@@ -559,6 +579,8 @@ void handle_challenges(actor_t* self) {
     all_answered = false;
     if (pending.count(i) || st.unanswerable.count(i))
       continue;
+    if (reported && !c.cid.empty() && st.deleting.count(c.cid))
+      continue; // waived: the file left the node's set in this slot
     if (auto a = st.answers.find(i); a != st.answers.end())
       ready.push_back(answer{i, a->second});
     else
@@ -680,10 +702,23 @@ void check_lowest_tx(actor_t* self) {
         if (j.is_discarded() || j.value("pending", false))
           return;
         if (j.contains("ok") && !j["ok"].get<bool>()) {
-          auto* cur = self->state.tracker.at_account_nonce();
+          auto& st = self->state;
+          auto* cur = st.tracker.at_account_nonce();
           if (cur && cur->hash == hash) {
-            log::info(component, "tx with nonce " + std::to_string(nonce) + " failed: " + j.value("reason", ""));
-            self->state.tracker.lost(nonce);
+            std::string why = j.value("reason", "");
+            log::info(component, "tx with nonce " + std::to_string(nonce) + " failed: " + why);
+            if (cur->k == nonce_tracker::kind::proof && cur->slot == st.slot) {
+              // One bad answer fails the whole tx: the good ones go again one per tx, a lone
+              // failing one is given up for this slot.
+              if (cur->challenges.size() == 1) {
+                st.unanswerable.insert(cur->challenges[0]);
+                note_error(self, "storage proof for challenge " + std::to_string(cur->challenges[0]) + " of slot " +
+                                     std::to_string(st.slot) + " failed: " + why);
+              } else {
+                st.singles.insert(cur->challenges.begin(), cur->challenges.end());
+              }
+            }
+            st.tracker.lost(nonce);
             refresh(self);
           }
         }
@@ -750,6 +785,8 @@ void on_view(actor_t* self, view v) {
     st.slot = st.v->slot.slot;
     st.answers.clear();
     st.unanswerable.clear();
+    st.singles.clear();
+    st.deleting.clear();
     st.last_attempt_height = 0;
   }
   bool reported = st.v->report && st.v->report->last_slot == st.slot;

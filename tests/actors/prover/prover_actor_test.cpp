@@ -109,7 +109,7 @@ TEST_CASE("prover actor: reports land, challenges are answered, storage power fo
     c = static_cast<char>(rng());
   cid file_cid;
   {
-    file_importer imp(*store, import_options{});
+    unixfs::file_importer imp(*store, unixfs::import_options{});
     REQUIRE(imp.write(content));
     auto done = imp.finish();
     REQUIRE(done);
