@@ -2,7 +2,7 @@
 // store holding a pinned file: the file is ordered, the market's claim reaches the chain in a
 // work report, the node's challenges are answered, the order goes live and the node's storage
 // power becomes the file's size plus its weighted reserved space; a drop takes the file out of
-// the node's set again.
+// the node's set again. A claim made before a restart of the prover is not lost.
 #include <catch2/catch.hpp>
 
 #include <caf/all.hpp>
@@ -130,6 +130,29 @@ TEST_CASE("prover actor: reports land, challenges are answered, storage power fo
   vc.identity = &node;
   vc.durable = false;
   auto v = spawn_validator_actor(*f.sys, vc);
+
+  prover_actor_config pc;
+  pc.data_dir = dir.path + "/node";
+  pc.identity = &node;
+  pc.store = store;
+  pc.reserve_bytes = 1 << 20;
+  pc.tick = 500ms;
+
+  // The market's claim reaches a prover that cannot see the chain yet (the validator is not
+  // registered), which then restarts: the claim must survive. A file that is not pinned here
+  // is refused.
+  {
+    auto early = spawn_prover_actor(*f.sys, pc);
+    self->request(early, 10s, prover_add_atom::value, cid_bytes, fr->size)
+      .receive([](caf::ok_atom) {}, [&](caf::error& e) { FAIL("claim: " << from_caf(e).message); });
+    cid unpinned{1, codec::raw, std::string("\x12\x20", 2) + std::string(32, 'z')};
+    bool refused = false;
+    self->request(early, 10s, prover_add_atom::value, unpinned.bytes(), uint64_t{10})
+      .receive([](caf::ok_atom) {}, [&](caf::error& e) { refused = from_caf(e).code == errc::conflict; });
+    CHECK(refused);
+    CHECK(prover_status(self, early)["pending_adds"].size() == 1);
+    test::stop(self, early);
+  }
   f.sys->registry().put(caf::atom_from_string(validator_name), v);
 
   // The owner orders the file.
@@ -139,23 +162,8 @@ TEST_CASE("prover actor: reports land, challenges are answered, storage power fo
     .receive([](const std::string&) {}, [&](caf::error& e) { FAIL("order: " << from_caf(e).message); });
   REQUIRE(wait_for([&] { return read_key(self, v, market::file_key(cid_bytes)).has_value(); }, 20s));
 
-  prover_actor_config pc;
-  pc.data_dir = dir.path + "/node";
-  pc.identity = &node;
-  pc.store = store;
-  pc.reserve_bytes = 1 << 20;
-  pc.tick = 500ms;
   auto p = spawn_prover_actor(*f.sys, pc);
   f.sys->registry().put(caf::atom_from_string(prover_name), p);
-
-  // The market's claim; a file that is not pinned here is refused.
-  self->request(p, 10s, prover_add_atom::value, cid_bytes, fr->size)
-    .receive([](caf::ok_atom) {}, [&](caf::error& e) { FAIL("claim: " << from_caf(e).message); });
-  cid unpinned{1, codec::raw, std::string("\x12\x20", 2) + std::string(32, 'z')};
-  bool refused = false;
-  self->request(p, 10s, prover_add_atom::value, unpinned.bytes(), uint64_t{10})
-    .receive([](caf::ok_atom) {}, [&](caf::error& e) { refused = from_caf(e).code == errc::conflict; });
-  CHECK(refused);
 
   // Proven in a slot: power = file bytes + 10% of the reserved MiB.
   const uint64_t reserved_part = (uint64_t{1} << 20) * gen.params.reserved_weight_ppm / 1000000;
