@@ -571,7 +571,6 @@ void handle_challenges(actor_t* self) {
   std::vector<answer> ready;
   std::vector<challenge_ref> todo;
   bool all_answered = true;
-  bool reported = st.v->report && st.v->report->last_slot == st.slot;
   for (uint64_t i = 0; i < q.challenges.size(); ++i) {
     const auto& c = q.challenges[i];
     if (c.answered)
@@ -579,8 +578,8 @@ void handle_challenges(actor_t* self) {
     all_answered = false;
     if (pending.count(i) || st.unanswerable.count(i))
       continue;
-    if (reported && !c.cid.empty() && st.deleting.count(c.cid))
-      continue; // waived: the file left the node's set in this slot
+    if (!c.cid.empty() && st.deleting.count(c.cid))
+      continue; // waived once this slot's report lands (a report that does not land fails the slot anyway)
     if (auto a = st.answers.find(i); a != st.answers.end())
       ready.push_back(answer{i, a->second});
     else
