@@ -101,6 +101,9 @@ status check_genesis(const genesis& g) {
       p.file_duration_blocks == 0)
     return bad("params.pot_eras, max_replicas, lost_after_failures, reserved_unit_bytes and "
                "file_duration_blocks must be at least 1");
+  // Reserved space is challenged in 1 KiB proof segments (actors/prover/proof_tree.hpp).
+  if (p.reserved_unit_bytes % 1024 != 0)
+    return bad("params.reserved_unit_bytes must be a multiple of 1024 (the proof segment size)");
   if (g.validators.empty())
     return bad("at least one validator is needed");
   uint64_t supply = 0;

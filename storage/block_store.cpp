@@ -583,6 +583,62 @@ status block_store::remove(const cid& c) {
   return t->commit();
 }
 
+result<uint64_t> block_store::lose_leaves(const cid& root, uint32_t percent) {
+  if (percent == 0 || percent > 100)
+    return make_error(errc::invalid_input, "percent must be 1..100");
+  // Leaves in DAG order (depth first), read before anything is deleted.
+  std::vector<cid> leaves;
+  std::vector<cid> stack{root};
+  while (!stack.empty()) {
+    cid c = stack.back();
+    stack.pop_back();
+    if (c.codec != codec::dag_pb) {
+      leaves.push_back(c);
+      continue;
+    }
+    auto bytes = get(c);
+    if (!bytes)
+      return bytes.err();
+    auto links = dag_pb::decode_links(*bytes);
+    if (!links)
+      return links.err();
+    if (links->empty()) {
+      leaves.push_back(c);
+      continue;
+    }
+    for (auto it = links->rbegin(); it != links->rend(); ++it)
+      stack.push_back(it->target);
+  }
+  uint64_t want = std::max<uint64_t>(1, leaves.size() * percent / 100);
+  uint64_t step = std::max<uint64_t>(1, leaves.size() / want);
+  uint64_t removed = 0;
+  for (uint64_t i = 0; i < leaves.size() && removed < want; i += step) {
+    std::lock_guard<std::mutex> lk(write_mu_);
+    auto t = lmdb::txn::begin(*env_, false);
+    if (!t)
+      return t.err();
+    auto v = t->get(db_->blocks, leaves[i].mh);
+    if (!v)
+      return v.err();
+    if (!*v)
+      continue;
+    uint64_t size = (*v)->size();
+    if (auto d = t->del(db_->blocks, leaves[i].mh); !d)
+      return d.err();
+    auto cnt = read_counters(*t, db_->meta);
+    if (!cnt)
+      return cnt.err();
+    cnt->num_objects -= std::min<uint64_t>(cnt->num_objects, 1);
+    cnt->repo_size -= std::min<uint64_t>(cnt->repo_size, size);
+    if (auto w = write_counters(*t, db_->meta, *cnt); !w)
+      return w.err();
+    if (auto cm = t->commit(); !cm)
+      return cm.err();
+    ++removed;
+  }
+  return removed;
+}
+
 // ---- pins ----
 
 status block_store::durable_sync() { return opt_.durable_commits ? env_->sync(true) : status{}; }

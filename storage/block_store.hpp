@@ -88,6 +88,10 @@ public:
   // errc::conflict if the block is pinned (directly, recursively, or as part of a recursive
   // pin's DAG); errc::not_found if absent.
   status remove(const cid& c);
+  // Data-loss drill (mantle/diag/lose, --fault-injection only): deletes `percent` % of the leaf
+  // blocks of the DAG under `root` (every k-th leaf in DAG order), pins or not, so a test can
+  // play a node that lost part of a file it still claims. Returns how many were deleted.
+  result<uint64_t> lose_leaves(const cid& root, uint32_t percent);
 
   // Flushes the put() buffer first. direct: the block must be present. recursive: the whole DAG
   // must be present (else not_found naming the first missing CID). Durable on return.

@@ -41,6 +41,12 @@ caf::behavior block_store_actor(caf::event_based_actor* self, std::shared_ptr<bl
         return to_caf(s.err());
       return true;
     },
+    [=](blk_lose_atom, const cid& root, uint32_t percent) -> caf::result<uint64_t> {
+      auto r = store->lose_leaves(root, percent);
+      if (!r)
+        return to_caf(r.err());
+      return *r;
+    },
     [=](pin_add_atom, const pin_request& req) -> caf::result<bool> {
       if (auto s = store->pin(req.cid, static_cast<pin_type>(req.type), req.name); !s)
         return to_caf(s.err());

@@ -22,6 +22,7 @@
 #include "net/cors.hpp"
 #include "net/http_metrics.hpp"
 #include "messages/pinner.hpp"
+#include <optional>
 #include "net/psa_api.hpp"
 #include "net/psa_token_rpc.hpp"
 #include "actors/credit/ledger_client.hpp"
@@ -108,7 +109,37 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
       log::warning("rpc", "fault injected into '" + args.front() + "' on request from " + r.remote);
       kubo::send_json(w, nlohmann::json{{"Child", args.front()}, {"Fault", "sent"}});
     });
-    log::warning("rpc", "fault injection is enabled (mantle/diag/fault)");
+    // Data-loss drill: deletes a share of a stored file's leaf blocks even though it is pinned,
+    // so the node keeps claiming a file it no longer fully has (storage proof tests).
+    st.routes->add_rpc("mantle/diag/lose", [&sys, store = registry_resolver(sys, cfg.store_name)](http_request& r, response_writer& w) -> void {
+      auto args = r.query.args();
+      auto c = args.size() == 1 ? cid::parse(args.front()) : result<cid>(make_error(errc::invalid_input, "argument \"cid\" is required"));
+      if (!c) {
+        kubo::send_error(w, c.err());
+        return;
+      }
+      auto pct = r.query.get_int("percent", 10);
+      if (!pct || *pct <= 0 || *pct > 100) {
+        kubo::send_error(w, make_error(errc::invalid_input, "percent must be 1..100"));
+        return;
+      }
+      auto blocks = store();
+      if (!blocks) {
+        kubo::send_error(w, make_error(errc::unavailable, "the block store is not running"));
+        return;
+      }
+      caf::scoped_actor self{sys};
+      std::optional<result<uint64_t>> out;
+      self->request(blocks, std::chrono::seconds(60), blk_lose_atom::value, *c, static_cast<uint32_t>(*pct))
+        .receive([&](uint64_t n) { out.emplace(n); }, [&](caf::error& e) { out.emplace(from_caf(e)); });
+      if (!*out) {
+        kubo::send_error(w, out->err());
+        return;
+      }
+      log::warning("rpc", "data-loss drill: deleted " + std::to_string(**out) + " leaf blocks of " + c->str());
+      kubo::send_json(w, nlohmann::json{{"Cid", c->str()}, {"Deleted", **out}});
+    });
+    log::warning("rpc", "fault injection is enabled (mantle/diag/fault, mantle/diag/lose)");
   }
   add_credit_rpc(*st.routes, ledger_client(sys)); // bitswap/ledger, mantle/credit/ls
   add_chain_routes(*st.routes, sys);                // mantle/chain/*, mantle/account/*, mantle/stake/*
@@ -136,6 +167,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   };
   auto commands = st.api->commands();
   commands.push_back("mantle/diag/fault");
+  commands.push_back("mantle/diag/lose");
   commands.push_back("swarm/peers");
   commands.push_back("swarm/connect");
   for (auto& c : credit_rpc_commands())

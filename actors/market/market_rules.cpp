@@ -9,6 +9,7 @@
 
 #include "actors/prover/challenge.hpp"
 #include "actors/prover/proof_tree.hpp"
+#include "actors/prover/reserved_space.hpp"
 #include "actors/validator/chain_types.hpp"
 #include "storage/msgpack_read.hpp"
 #include "storage/msgpack_write.hpp"
@@ -797,6 +798,9 @@ status apply_storage_proof(market_context& c, std::string_view sender, const cha
       if (v != proof::verify_status::ok)
         throw reject{which + " (" + (ch.cid.empty() ? std::string("reserved space") : "file " + short_hex(ch.cid)) +
                      " segment " + std::to_string(ch.segment_index) + "): " + proof::to_string(v)};
+      if (ch.cid.empty() && !reserved::check_labels(sender, r->reserved_beacon, ch.segment_index, proof->segment))
+        throw reject{which + " (reserved space segment " + std::to_string(ch.segment_index) +
+                     "): the segment is not this node's label chain for its beacon"};
       ch.answered = true;
     }
     s.put(challenges_key(sender), encode(*q));
@@ -805,14 +809,17 @@ status apply_storage_proof(market_context& c, std::string_view sender, const cha
 
 namespace {
 
-// Step 2 for one node: settles slot `prev` and returns the storage power it earned.
+// Step 2 for one node: settles slot `prev` and sets the storage power it earned.
 void settle_node(market_context& c, store& s, const std::string& node_key, node_report r, uint64_t prev) {
   const auto& p = c.params;
   const bool reported = r.last_slot == prev;
   auto set = s.node_files(node_key);
-  bool passed = true;
+  // A slot without a challenge set (the node's first reported slot, or the one after a missed
+  // report) proves nothing: it neither pays nor counts as a failure.
+  bool passed = false;
   std::set<std::string> failed; // files with an unanswered challenge
   if (auto q = s.challenges(node_key); q && q->slot == prev) {
+    passed = true;
     for (const auto& ch : q->challenges) {
       if (ch.answered)
         continue;

@@ -210,8 +210,10 @@ status apply_storage_proof(market_context& c, std::string_view sender, const cha
 
 // Before the txs of every block: in the first block of slot s ≥ 1, runs in order
 //  1. 'L' = {s, prev_hash}
-//  2. settlement of s−1 for every node with a report record: proven = reported in s−1 and
-//     every challenge of s−1 answered (or waived: file no longer in the node's set). Not
+//  2. settlement of s−1 for every node with a report record: proven = reported in s−1, had a
+//     challenge set for s−1, and answered every challenge in it (or it was waived: file no
+//     longer in the node's set, reserved space redeclared). Without a challenge set (the first
+//     reported slot, the slot after a missed one) the node is not proven, but nothing fails. Not
 //     reported: storage power 0 through s−1+missed_report_slots, and every replica counts a
 //     failed slot. Reported but failed: each replica whose file had an unanswered challenge
 //     counts a failed slot. A replica with lost_after_failures consecutive failed slots is

@@ -15,6 +15,7 @@
 //   'X' owner                exposure          elected validator's effective stakes this era
 //   'B' owner                u64               blocks authored this era
 //   'K' owner                u64               era in which the owner was slashed
+//   'F' 'R' 'H' 'Q' 'L' 'Y' 'Z'                  the storage market: actors/market/market_rules.hpp
 #pragma once
 #include <cstdint>
 #include <string>
@@ -81,7 +82,8 @@ struct era_info {
   uint64_t index = 0;        // era 0 starts at height 1
   uint64_t start_height = 1; // first block of the era
   uint64_t pot = 0;          // staking pot: fees, slashed funds, market share; paid out at era end
-  uint64_t issuance = 0;     // all base units in existence (balances, stakes, unbonding, pot)
+  uint64_t issuance = 0;     // all base units in existence (balances, stakes, unbonding, pot, and
+                             // the market's pot schedule, reserve, file pools and prepaid)
   uint64_t last_reward = 0;  // base units paid out at the end of the previous era
 };
 

@@ -22,7 +22,8 @@
 //
 // Rules (params come from genesis, config/genesis.hpp):
 // - Transactions (actors/validator/tx.hpp): a tx executes when its signature is valid for the
-//   chain id, its fee ≥ min_fee, its nonce equals the sender's and the sender can pay the fee.
+//   chain id, its fee ≥ min_fee (work reports and storage proofs sent by a registered node key
+//   may pay less, even 0), its nonce equals the sender's and the sender can pay the fee.
 //   It then pays the fee into the era's staking pot, bumps the nonce and runs its body. A tx that
 //   fails at ANY step (decode, signature, nonce, funds, its body's rules, overflow) changes
 //   nothing at all, not even fee or nonce, and gets a receipt {ok=false, reason}; the block stays
@@ -56,10 +57,14 @@
 //   cannot validate again until the era ends.
 // - Units are u64 base units; every sum is checked, an overflow fails the tx (or the block when
 //   the era logic would overflow, which total issuance ≤ u64 max rules out).
-// - Extending (issue #6): a new tx type gets its handler in state_transition.cpp's executor,
-//   which holds the tables, the params, the block height and the era record (a market handler
-//   adds the staking share of an order's fee to era.pot there); work reports feed
-//   set_storage_power.
+// - Storage market (issue #6): tx types 16..19 and the slot-boundary steps (first block of
+//   every slot, after slashing, before the txs) are actors/market/market_rules.hpp; an order's
+//   staking share is scheduled for later eras and joins era.pot when its era opens (right after
+//   the era close above). Funds held by the market (pot schedule, reserve, files' pools and
+//   prepaid) stay part of the issuance. Work reports set storage power; a node that never
+//   reports keeps the power it has (genesis).
+// - Extending: a new tx type gets its handler in state_transition.cpp's executor, which holds
+//   the tables, the params, the block height and the era record.
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -95,6 +95,25 @@ make_genesis() {
   "$bin/mantle" chain genesis --chain-id mantle-cluster --block-time 1s --slot-blocks 10 \
     --era-blocks "${MANTLE_CLUSTER_ERA_BLOCKS:-60}" \
     --unbonding-blocks 120 "${specs[@]}" > "$dir/genesis.json" || die "genesis failed"
+  # MANTLE_CLUSTER_PARAMS="name=value,..." overrides chain params (e.g. block_time_ms=500,
+  # max_replicas=2 for market drills); MANTLE_CLUSTER_STORAGE_POWER sets every validator's
+  # genesis storage power in bytes (work reports replace it once the node proves storage).
+  if [ -n "${MANTLE_CLUSTER_PARAMS:-}${MANTLE_CLUSTER_STORAGE_POWER:-}" ]; then
+    python3 - "$dir/genesis.json" "${MANTLE_CLUSTER_PARAMS:-}" "${MANTLE_CLUSTER_STORAGE_POWER:-}" <<'PY' || die "bad MANTLE_CLUSTER_PARAMS or MANTLE_CLUSTER_STORAGE_POWER"
+import json, sys
+path, params, power = sys.argv[1], sys.argv[2], sys.argv[3]
+g = json.load(open(path))
+for item in filter(None, params.split(",")):
+    name, value = item.split("=", 1)
+    if name not in g["params"]:
+        sys.exit("cluster: unknown chain param " + name)
+    g["params"][name] = int(value)
+if power:
+    for v in g["validators"]:
+        v["storage_power"] = int(power)
+json.dump(g, open(path, "w"), indent=2)
+PY
+  fi
 }
 
 cmd_start() {

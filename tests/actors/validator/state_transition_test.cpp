@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "actors/market/market_rules.hpp"
 #include "actors/validator/state_transition.hpp"
 #include "storage/identity.hpp"
 #include "tests/temp_dir.hpp"
@@ -734,4 +735,27 @@ TEST_CASE("random blocks keep supply conserved and two states identical", "[chai
   CHECK(failed >= 10);
   CHECK(f1.era().index == 3);
   CHECK(f1.era().issuance == 1000000 + 5000 + 600000 + 3000 + 1000 + 3 * 1000000);
+}
+
+TEST_CASE("nodes that never send a work report keep their genesis storage power", "[chain][state][market]") {
+  // slot_blocks 2: slot boundaries at heights 3, 5, 7, ... record the slot and its hash (the
+  // block's prev_hash; an empty one reads as 32 zero bytes) but settle only reporting nodes.
+  chain_fixture f(small_genesis());
+  auto a_power = read_node(*f.view(), nA.public_key())->value().storage_power;
+  for (int i = 0; i < 9; ++i)
+    f.block({}, nA);
+  CHECK(read_node(*f.view(), nA.public_key())->value().storage_power == a_power);
+  CHECK(read_node(*f.view(), nB.public_key())->value().storage_power == 10 * gib);
+  CHECK(*read_owner_power(*f.view(), A.public_key()) == 10 * gib);
+  auto slot = market::read_slot(*f.view());
+  REQUIRE(slot);
+  CHECK(slot->slot == 4); // height 9 opened slot 4
+  CHECK(slot->slot_hash == std::string(32, '\0'));
+  f.check_conservation();
+  // With a prev_hash the next boundary (height 11) records it.
+  block_context ctx{10, 10000, nA.public_key(), {}, std::string(32, 'p')};
+  REQUIRE(apply_block(*f.db, ctx, {}));
+  ctx = block_context{11, 11000, nA.public_key(), {}, std::string(32, 'q')};
+  REQUIRE(apply_block(*f.db, ctx, {}));
+  CHECK(market::read_slot(*f.view())->slot_hash == std::string(32, 'q'));
 }
