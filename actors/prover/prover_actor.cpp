@@ -81,6 +81,7 @@ struct outgoing {
 };
 
 struct proof_job {
+  std::atomic<bool> cancel{false};
   uint64_t slot = 0;
   std::vector<proof_task> tasks;
   answer_outcome outcome;
@@ -146,6 +147,14 @@ struct prover_state {
 
   std::string last_error;
   static inline const char* name = "prover";
+
+  // The actor is gone: its workers stop at their next piece.
+  ~prover_state() {
+    if (generating)
+      generating->cancel = true;
+    if (proving)
+      proving->cancel = true;
+  }
 };
 
 using actor_t = caf::stateful_actor<prover_state>;
@@ -160,14 +169,19 @@ caf::actor validator_of(actor_t* self) {
   return caf::actor_cast<caf::actor>(a);
 }
 
-// Runs `work` on a thread of its own and `then` back on the actor's thread.
+// Runs `work` on a thread of its own and `then` back on the actor's thread, also when `work`
+// threw (it records its own outcome; an exception leaves that outcome unset).
 void run_detached(actor_t* self, std::function<void()> work, std::function<void()> then) {
   auto& st = self->state;
   uint64_t id = st.next_job++;
   st.on_done[id] = std::move(then);
   auto parent = caf::actor_cast<caf::actor>(self);
   self->spawn<caf::detached>([work = std::move(work), parent, id](caf::event_based_actor* w) {
-    work();
+    try {
+      work();
+    } catch (const std::exception& e) {
+      log::error(component, std::string("worker failed: ") + e.what());
+    }
     w->send(parent, prover_done_atom::value, id);
   });
 }
@@ -215,6 +229,8 @@ void start_generation(actor_t* self, uint64_t bytes) {
       auto& st = self->state;
       if (st.generating == job)
         st.generating.reset();
+      if (!job->out)
+        job->out = result<reserved_meta>(make_error(errc::internal, "the label generator stopped"));
       const auto& out = *job->out;
       if (!out) {
         if (!job->cancel)
@@ -304,8 +320,12 @@ reservation_choice choose_reservation(actor_t* self) {
 // ---- work reports ----------------------------------------------------------------------------
 
 // The node's whole set, page by page.
-void scan_set(actor_t* self, std::string after, std::shared_ptr<std::vector<std::pair<std::string, uint64_t>>> acc,
-              std::function<void(bool)> then) {
+struct scanned_set {
+  std::vector<std::pair<std::string, uint64_t>> files;
+  std::set<uint64_t> heights; // of the pages: one height = one consistent state
+};
+
+void scan_set(actor_t* self, std::string after, std::shared_ptr<scanned_set> acc, std::function<void(bool)> then) {
   auto val = validator_of(self);
   if (!val)
     return then(false);
@@ -313,13 +333,14 @@ void scan_set(actor_t* self, std::string after, std::shared_ptr<std::vector<std:
   self->request(val, self->state.cfg.request_timeout, chain_scan_atom::value, prefix, after, scan_page)
     .then(
       [=](chain_scan_reply& r) {
+        acc->heights.insert(r.height);
         for (size_t i = 0; i < r.keys.size() && i < r.values.size(); ++i) {
           auto size = chain::decode_u64(r.values[i]);
           if (!size || r.keys[i].size() <= prefix.size()) {
             note_error(self, "the chain's file set of this node has a bad entry");
             return then(false);
           }
-          acc->emplace_back(r.keys[i].substr(prefix.size()), *size);
+          acc->files.emplace_back(r.keys[i].substr(prefix.size()), *size);
         }
         if (r.keys.size() == scan_page)
           return scan_set(self, r.keys.back(), acc, then);
@@ -388,23 +409,27 @@ void build_report(actor_t* self, reservation res) {
   auto& st = self->state;
   st.building = true;
   uint64_t slot = st.slot;
-  auto acc = std::make_shared<std::vector<std::pair<std::string, uint64_t>>>();
-  scan_set(self, "", acc, [=](bool ok) {
+  auto scan = std::make_shared<scanned_set>();
+  scan_set(self, "", scan, [=](bool ok) {
     auto& st = self->state;
-    if (!ok || st.slot != slot) {
+    // The set must come from the state the view ('R') was read from, or files_bytes may not
+    // match it; a block in between means another try at the next block.
+    if (!ok || st.slot != slot || !st.v || scan->heights.size() != 1 || *scan->heights.begin() != st.v->height) {
       st.building = false;
       return;
     }
+    auto acc = std::make_shared<std::vector<std::pair<std::string, uint64_t>>>(std::move(scan->files));
+    auto at = std::make_shared<view>(*st.v); // the view the set belongs to
     std::vector<std::string> adds;
     for (const auto& [cid, e] : st.claims->adds())
       adds.push_back(cid);
     read_records(self, adds, [=](bool ok, std::map<std::string, market::file_record> records) {
       auto& st = self->state;
       st.building = false;
-      if (!ok || st.slot != slot || !st.v)
+      if (!ok || st.slot != slot)
         return;
       st.set = *acc;
-      st.files_bytes = st.v->report ? st.v->report->files_bytes : 0;
+      st.files_bytes = at->report ? at->report->files_bytes : 0;
       // Claims the chain already shows are done; an add without an order for long is dropped.
       if (!st.tracker.report_pending(slot) && st.queued_report_slot != slot) {
         std::set<std::string> have;
@@ -419,7 +444,7 @@ void build_report(actor_t* self, reservation res) {
       }
       chain_view cv;
       cv.slot = slot;
-      cv.slot_hash = st.v->slot.slot_hash;
+      cv.slot_hash = at->slot.slot_hash;
       cv.files_bytes = st.files_bytes;
       cv.files = *acc;
       for (const auto& [c, r] : records)
@@ -429,7 +454,7 @@ void build_report(actor_t* self, reservation res) {
         auto c = cid::from_bytes(bytes);
         return c && pinned_mh.count(c->mh) > 0;
       };
-      auto plan = prover::build_report(cv, st.claims->claims(), pinned, res, st.v->params.max_report_files);
+      auto plan = prover::build_report(cv, st.claims->claims(), pinned, res, at->params.max_report_files);
       if (!plan) {
         note_error(self, "building the work report: " + plan.err().message);
         return;
@@ -531,17 +556,26 @@ void start_proofs(actor_t* self, std::vector<challenge_ref> todo) {
     run_detached(
       self,
       [job, store, labels] {
+        // A stopping prover cancels between two 1 MiB reads, so shutdown never waits for a
+        // whole pass over a large file.
+        auto cancellable = [job](proof::segment_reader r) -> proof::segment_reader {
+          return [job, r = std::move(r)](uint64_t off, size_t n, std::string& out) -> status {
+            if (job->cancel)
+              return make_error(errc::unavailable, "cancelled");
+            return r(off, n, out);
+          };
+        };
         reader_opener open = [&](const std::string& c, uint64_t) -> result<proof::segment_reader> {
           if (c.empty())
-            return labels.reader();
+            return cancellable(labels.reader());
           if (!store)
             return make_error(errc::unavailable, "no local block store");
           auto id = cid::from_bytes(c);
           if (!id)
             return id.err();
-          return proof::file_segment_reader(*store, *id);
+          return cancellable(proof::file_segment_reader(*store, *id));
         };
-        job->outcome = answer_challenges(job->tasks, open);
+        job->outcome = answer_challenges(job->tasks, open, &job->cancel);
       },
       [self, job] {
         auto& st = self->state;
@@ -904,10 +938,6 @@ caf::behavior prover_actor(actor_t* self, prover_actor_config cfg) {
     st.labels = *l;
   st.events = self->system().groups().get_local(node_event_group);
   self->join(st.events);
-  self->attach_functor([self](const caf::error&) {
-    if (auto& g = self->state.generating)
-      g->cancel = true;
-  });
   log::info(component, "proving for node key " + hex(st.node_key).substr(0, 16) + ", " +
                            std::to_string(st.claims->adds().size()) + " pending claims" +
                            (cfg.reserve_bytes ? ", reserving " + std::to_string(cfg.reserve_bytes) + " bytes" : ""));
