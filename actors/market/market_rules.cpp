@@ -734,7 +734,7 @@ status apply_work_report(market_context& c, std::string_view sender, const chain
     s.put_report(sender, r);
     uint64_t power = s.node(sender)->storage_power;
     c.events.push_back({chain::event_kind::report, c.era.index, std::string(sender), power,
-                        "work report of node " + short_hex(sender) + " for slot " + std::to_string(slot) + ": " +
+                        "work report of node " + chain::to_hex(sender) + " for slot " + std::to_string(slot) + ": " +
                             std::to_string(next_set.size()) + " files, " + std::to_string(bytes) + " bytes, " +
                             std::to_string(x.reserved_bytes) + " reserved bytes (+" + std::to_string(x.added.size()) +
                             " −" + std::to_string(x.deleted.size()) + ")"});
@@ -855,7 +855,7 @@ void settle_node(market_context& c, store& s, const std::string& node_key, node_
         s.del(node_file_key(node_key, cid));
         r.files_bytes = r.files_bytes >= f->size ? r.files_bytes - f->size : 0;
         c.events.push_back({chain::event_kind::replica_lost, c.era.index, node_key, f->size,
-                            "node " + short_hex(node_key) + " lost its replica of " + chain::to_hex(cid) + " after " +
+                            "node " + chain::to_hex(node_key) + " lost its replica of " + chain::to_hex(cid) + " after " +
                                 std::to_string(failures) + " failed slots (" + std::to_string(f->replicas.size()) +
                                 " replicas left)"});
       }

@@ -205,7 +205,10 @@ status apply_work_report(market_context& c, std::string_view sender, const chain
 // slot == the current slot == the node's challenge set's slot; every challenge_no in range, not
 // answered before, not twice in the tx; each proof decodes, has the challenge's index and
 // verifies against the file's root and size (reserved space: the node's reserved root and
-// bytes, and the labels' hash chain). One bad answer fails the whole tx naming the challenge.
+// bytes, and the labels' hash chain for the reservation's beacon). A challenge on a file that
+// left the node's set, or on a reservation redeclared since the draw, is waived and cannot be
+// answered. One bad answer fails the whole tx naming the challenge; answers may be split over
+// several txs in the slot.
 status apply_storage_proof(market_context& c, std::string_view sender, const chain::txs::storage_proof& x);
 
 // Before the txs of every block: in the first block of slot s ≥ 1, runs in order

@@ -647,7 +647,7 @@ const char* to_string(event_kind k) {
   case event_kind::validator_set_change: return "validator_set_change";
   case event_kind::order_live: return "order_live";
   case event_kind::replica_lost: return "replica_lost";
-  case event_kind::report: return "report";
+  case event_kind::report: return "work_report"; // the node event's kind (contract name)
   }
   return "unknown";
 }

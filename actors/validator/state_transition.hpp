@@ -105,6 +105,8 @@ enum class event_kind : uint8_t {
   replica_lost = 5, // subject: node key; text names the cid
   report = 6,       // subject: node key; amount: its storage power; a work report was accepted
 };
+// The event's name, which the validator publishes as the node event's kind: "slash", ...,
+// "order_live", "replica_lost", and "work_report" for event_kind::report.
 const char* to_string(event_kind k);
 
 struct state_event {

@@ -72,7 +72,9 @@ api=http://$xrpc/api/v0
 extra_pid=$!
 disown "$extra_pid" # no job notice when cleanup stops it
 wait_up || { echo "node x did not start"; tail -20 "$work/x.log"; exit 1; }
-grep -q "this node follows" "$work/x.log" && ok "node x follows the chain" || bad "node x: $(grep validator "$work/x.log" | head -3)"
+# The validator logs its role once it opened the chain state, which may be after the RPC is up.
+follows() { grep -q "this node follows" "$work/x.log"; }
+wait_for "node x follows the chain" 30 follows || echo "node x: $(grep validator "$work/x.log" | head -3)"
 h=$(sed -n 's/.*"height": \([0-9]*\),*$/\1/p' "$work/head.json" | head -1)
 wait_for "node x catches up to height $h" 120 height_at_least "$xrpc" "$h"
 

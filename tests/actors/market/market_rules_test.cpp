@@ -850,6 +850,15 @@ TEST_CASE("settlement: proven replicas take the pool, failing ones lose pay, pow
   // Slot 4 opens at height 9: a second failed slot, A's replica is lost.
   auto s4 = f.block({f.report(nB)});
   CHECK(has_event(s4, event_kind::replica_lost, nA.public_key()));
+  for (const auto& e : s4.events)
+    if (e.kind == event_kind::replica_lost) {
+      // Published as node event "replica_lost"; its text names the node and the cid in full.
+      CHECK(std::string(to_string(e.kind)) == "replica_lost");
+      CHECK(e.text.find(to_hex(nA.public_key())) != std::string::npos);
+      CHECK(e.text.find(to_hex("X")) != std::string::npos);
+    }
+  CHECK(std::string(to_string(event_kind::report)) == "work_report");
+  CHECK(std::string(to_string(event_kind::order_live)) == "order_live");
   x = f.file("X");
   REQUIRE(x->replicas.size() == 1);
   CHECK(x->replicas[0].node_key == nB.public_key());
@@ -980,4 +989,36 @@ TEST_CASE("reserved space is challenged with its labels and counts at its weight
   f.block({});
   CHECK(f.power(nA) == 5819);
   CHECK(f.power(nB) == 0);
+}
+
+TEST_CASE("a challenge on a file the node dropped in the slot is waived", "[market][rules]") {
+  market_fixture f;
+  f.slot({f.order("X"), f.order("Y"), f.report(nA, {"X", "Y"})});
+  f.slot({f.report(nA)}, {nA});
+  // Slot 2: A deletes Y in its report and answers only the challenges on X.
+  f.block({f.report(nA, {}, {"Y"})});
+  auto q = read_challenges(*f.view(), nA.public_key()).value().value();
+  std::vector<uint64_t> on_x;
+  for (uint64_t i = 0; i < q.challenges.size(); ++i)
+    if (q.challenges[i].cid == "X")
+      on_x.push_back(i);
+  // Answering a challenge on Y now fails: it left the node's set (check_tx's dry run says why).
+  for (uint64_t y = 0; y < q.challenges.size(); ++y) {
+    if (q.challenges[y].cid != "Y")
+      continue;
+    auto c = check_tx(*f.db, encode(make_tx(nA, f.g.chain_id, f.nonce(nA), 0, txs::storage_proof{2, f.answers(nA, {y})})));
+    REQUIRE_FALSE(c);
+    CHECK(c.err().message.find("left the node's set") != std::string::npos);
+    break;
+  }
+  if (!on_x.empty())
+    f.block({f.tx(nA, txs::storage_proof{2, f.answers(nA, on_x)}, 0)});
+  else
+    f.block({});
+  // Height 7 settles slot 2: proven, with only X's 5000 bytes.
+  f.block({});
+  CHECK(f.power(nA) == 5000);
+  CHECK(f.report_of(nA).last_proven_slot == 2);
+  CHECK(f.file("X")->replicas[0].last_proven_slot == 2);
+  CHECK(f.file("Y")->replicas.empty());
 }

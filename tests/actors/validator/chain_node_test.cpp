@@ -50,7 +50,7 @@ struct sim {
     gen.genesis_time_ms = now;
     gen.params.block_time_ms = 1000;
     gen.params.era_blocks = era_blocks;
-    gen.params.slot_blocks = 100;
+    gen.params.slot_blocks = 3; // slot boundaries record the header's prev_hash: every node must agree
     for (size_t i = 0; i < n; ++i) {
       gen.accounts.push_back({owners[i].public_key(), 1000 * base_units_per_token});
       genesis_validator v;

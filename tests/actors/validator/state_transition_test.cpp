@@ -73,7 +73,7 @@ struct chain_fixture {
   validator_set validators() { return *read_validators(*view()); }
   std::string root() { return db->head()->root; }
 
-  // Σ balances + bonded + unbonding + pot must equal the issuance at all times.
+  // Σ balances + bonded + unbonding + pot + market holdings must equal the issuance at all times.
   void check_conservation() {
     auto v = view();
     uint64_t sum = 0;
@@ -86,6 +86,16 @@ struct chain_fixture {
       sum += s.bonded;
       for (const auto& c : s.unbonding)
         sum += c.amount;
+    }
+    // The storage market's holdings: pot schedule, reserve, files' pools and prepaid.
+    auto scheduled = v->scan(std::string(1, market::table::pot_schedule)).value();
+    for (const auto& [k, val] : scheduled)
+      sum += *decode_u64(val);
+    sum += market::read_reserve(*v).value();
+    auto files = v->scan(std::string(1, market::table::file)).value();
+    for (const auto& [k, val] : files) {
+      auto f = market::decode_file_record(val).value();
+      sum += f.pool + f.prepaid;
     }
     auto e = *read_era(*v);
     CHECK(sum + e.pot == e.issuance);
