@@ -108,6 +108,8 @@ const std::vector<option_info>& schema() {
     {"market-fetch-timeout", value_kind::duration, "60s", "an order whose file makes no fetch progress for this long is abandoned as unreachable"},
     {"market-max-fetches", value_kind::count, "2", "orders fetched and verified at the same time"},
     {"market-min-slots", value_kind::count, "2", "live orders that expire in fewer report slots than this are not taken"},
+    {"prover", value_kind::on_off, "on", "with the chain on: send this node's work report every slot and answer its storage challenges (needs the block store in this process)"},
+    {"reserve-bytes", value_kind::size, "0", "reserved space the prover offers: labels of this size kept in <data-dir>/prover, counted at a low weight in storage power; a multiple of the chain's reserved_unit_bytes (1 MiB by default)"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -606,6 +608,19 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!n)
       return fail(n.err());
     o.market_min_slots = *n;
+  } else if (name == "prover") {
+    auto b = parse_switch(v.text);
+    if (!b)
+      return fail(b.err());
+    o.prover = *b;
+  } else if (name == "reserve-bytes") {
+    auto s = parse_size(v.text);
+    if (!s)
+      return fail(s.err());
+    if (*s % 1024 != 0)
+      return fail(invalid("reserve-bytes must be a multiple of 1KiB (and of the chain's reserved unit, 1MiB by "
+                          "default), got " + std::to_string(*s) + " bytes"));
+    o.reserve_bytes = *s;
   } else if (name == "genesis") {
     o.genesis = v.text;
   } else if (name == "peer-tls") {

@@ -54,6 +54,8 @@ struct node_options {
   bool chain = true;          // run the validator actor
   std::string genesis;        // empty: dev chain
   bool chain_byzantine = false; // test drill (needs fault_injection)
+  bool prover = true;           // work reports and storage proofs (needs the chain and a local block store)
+  uint64_t reserve_bytes = 0;   // reserved space the prover offers (multiple of the chain's reserved_unit_bytes)
   std::chrono::milliseconds fetch_timeout{30000}; // block exchange: a missing block from peers
   // Storage market (actors/market): which orders this node takes. On by default when the chain
   // is on; --market on with --chain off is an error.

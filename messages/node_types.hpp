@@ -76,6 +76,8 @@ using prover_status_atom = caf::atom_constant<caf::atom("prv_stat")>;
 using market_status_atom = caf::atom_constant<caf::atom("mkt_stat")>;
 using mkt_tick_atom = caf::atom_constant<caf::atom("mkt_tick")>;     // internal: the market's rescan timer
 using mkt_verify_atom = caf::atom_constant<caf::atom("mkt_verify")>; // internal: (mkt_verify, cid) -> size, root
+using prover_done_atom = caf::atom_constant<caf::atom("prv_done")>;  // internal: (prv_done, job id) a worker finished
+using prover_tick_atom = caf::atom_constant<caf::atom("prv_tick")>;  // internal: look at the chain again
 
 void register_types(caf::actor_system_config& cfg);
 

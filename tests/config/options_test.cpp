@@ -327,3 +327,17 @@ TEST_CASE("market options: defaults, values, and the market follows the chain", 
   CHECK_FALSE(load(argv_of({"--market-max-fetches", "0"})).ok());
   CHECK_FALSE(load(argv_of({"--market-fetch-timeout", "0s"})).ok());
 }
+
+TEST_CASE("prover options: on by default, reserve-bytes a size in whole KiB", "[config][prover]") {
+  auto d = load({});
+  REQUIRE(d.ok());
+  CHECK(d->options.prover);
+  CHECK(d->options.reserve_bytes == 0);
+  auto r = load(argv_of({"--prover", "off", "--reserve-bytes", "64MiB"}));
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->options.prover);
+  CHECK(r->options.reserve_bytes == (uint64_t{64} << 20));
+  auto bad = load(argv_of({"--reserve-bytes", "1000"}));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.err().message.find("multiple") != std::string::npos);
+}

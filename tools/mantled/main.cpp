@@ -16,6 +16,7 @@
 #include "actors/market/market_actor.hpp"
 #include "actors/node/node.hpp"
 #include "actors/pinning/pinner_actor.hpp"
+#include "actors/prover/prover_actor.hpp"
 #include "actors/validator/validator_actor.hpp"
 #include "messages/market.hpp"
 #include "messages/pinner.hpp"
@@ -169,6 +170,17 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
     if (vc.byzantine && !env.options.fault_injection)
       throw std::runtime_error("--chain-byzantine is a test drill and needs --fault-injection 1");
     out.push_back({"validator", [vc](caf::actor_system& sys) { return spawn_validator_actor(sys, vc); }});
+    if (env.options.prover && store) {
+      prover_actor_config pc;
+      pc.data_dir = env.options.data_dir;
+      pc.identity = &env.identity;
+      pc.store = store;
+      pc.reserve_bytes = env.options.reserve_bytes;
+      out.push_back({prover_name, [pc](caf::actor_system& sys) { return spawn_prover_actor(sys, pc); }});
+    } else if (env.options.prover) {
+      log::warning("mantled", "no prover: it reads pinned files from the block store in this process, and "
+                              "this node uses a remote one (actors.block-store.remote)");
+    }
   }
   out.push_back({"peer", [peer](caf::actor_system& sys) { return spawn_peer_actor(sys, peer); }});
   out.push_back({"rpc", [rpc](caf::actor_system& sys) { return spawn_rpc_front(sys, rpc); }});

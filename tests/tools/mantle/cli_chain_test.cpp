@@ -2,6 +2,7 @@
 // genesis tooling (`chain keygen`, `chain genesis`).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -134,10 +135,12 @@ TEST_CASE("mantle account, stake and chain commands against a dev chain", "[tool
                                     Catch::Contains("amount 12.5\n") && Catch::Contains("fee 0.000001\n"));
   auto block = run_cli(api + "chain block " + std::to_string(height));
   CHECK(block.code == 0);
+  // The node's prover may put its work report into the same block.
   CHECK_THAT(squash(block.out), Catch::Contains("height " + std::to_string(height) + "\n") &&
-                                  Catch::Contains("txs 1\n " + tx + "\n"));
+                                  Catch::Contains("\n " + tx + "\n"));
   auto blockj = json_of(run_cli(api + "chain block " + std::to_string(height) + " --json"));
-  CHECK(blockj["txs"] == json::array({tx}));
+  auto block_txs = blockj["txs"].get<std::vector<std::string>>();
+  CHECK(std::find(block_txs.begin(), block_txs.end(), tx) != block_txs.end());
   auto missing = run_cli(api + "chain block 99999999");
   CHECK(missing.code == 1);
   CHECK_THAT(missing.out, Catch::Contains("no block at height 99999999"));
