@@ -766,7 +766,19 @@ status apply_storage_proof(market_context& c, std::string_view sender, const cha
       auto& ch = q->challenges[a.challenge_no];
       if (ch.answered)
         throw reject{which + " was already answered"};
-      auto proof = proof::decode_segment_proof(a.proof);
+      // Reserved space is answered with the segment before the challenged one too (see
+      // reserved::answer); a file segment with its proof alone.
+      std::optional<reserved::answer> res;
+      result<proof::segment_proof> proof = make_error(errc::invalid_input, "");
+      if (ch.cid.empty()) {
+        auto ra = reserved::decode_answer(a.proof);
+        if (!ra)
+          throw reject{which + ": " + ra.err().message};
+        res = std::move(*ra);
+        proof = res->challenged;
+      } else {
+        proof = proof::decode_segment_proof(a.proof);
+      }
       if (!proof)
         throw reject{which + ": " + proof.err().message};
       if (proof->index != ch.segment_index)
@@ -798,9 +810,24 @@ status apply_storage_proof(market_context& c, std::string_view sender, const cha
       if (v != proof::verify_status::ok)
         throw reject{which + " (" + (ch.cid.empty() ? std::string("reserved space") : "file " + short_hex(ch.cid)) +
                      " segment " + std::to_string(ch.segment_index) + "): " + proof::to_string(v)};
-      if (ch.cid.empty() && !reserved::check_labels(sender, r->reserved_beacon, ch.segment_index, proof->segment))
-        throw reject{which + " (reserved space segment " + std::to_string(ch.segment_index) +
-                     "): the segment is not this node's label chain for its beacon"};
+      if (ch.cid.empty()) {
+        std::string prev_label;
+        if (ch.segment_index > 0) {
+          if (!res->previous)
+            throw reject{which + " (reserved space segment " + std::to_string(ch.segment_index) +
+                         "): the answer lacks the proof of the segment before it"};
+          auto pv = proof::verify(d, size, *res->previous);
+          if (pv != proof::verify_status::ok)
+            throw reject{which + " (reserved space segment " + std::to_string(ch.segment_index - 1) +
+                         ", the one before the challenged): " + proof::to_string(pv)};
+          prev_label = res->previous->segment.substr(res->previous->segment.size() - reserved::label_size);
+        } else if (res->previous) {
+          throw reject{which + ": segment 0 has no segment before it"};
+        }
+        if (!reserved::check_labels(sender, r->reserved_beacon, ch.segment_index, proof->segment, prev_label))
+          throw reject{which + " (reserved space segment " + std::to_string(ch.segment_index) +
+                       "): the segment is not this node's label chain for its beacon"};
+      }
       ch.answered = true;
     }
     s.put(challenges_key(sender), encode(*q));

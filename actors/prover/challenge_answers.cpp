@@ -1,5 +1,7 @@
 #include "actors/prover/challenge_answers.hpp"
 
+#include "actors/prover/reserved_space.hpp"
+
 namespace mantle::prover {
 
 std::vector<proof_task> plan_proof_tasks(const std::vector<challenge_ref>& challenges,
@@ -43,13 +45,33 @@ answer_outcome answer_challenges(const std::vector<proof_task>& tasks, const rea
       fail(t, reader.err().message);
       continue;
     }
-    auto proofs = proof::make_proofs(t.target.root, t.target.size, t.indices, *reader);
+    // Reserved space answers carry the segment before the challenged one as well (see
+    // reserved::answer): the same pass proves both.
+    const bool reserved_space = t.cid.empty();
+    auto indices = t.indices;
+    if (reserved_space)
+      for (uint64_t i : t.indices)
+        if (i > 0)
+          indices.push_back(i - 1);
+    auto proofs = proof::make_proofs(t.target.root, t.target.size, indices, *reader);
     if (!proofs) {
       fail(t, proofs.err().message);
       continue;
     }
-    for (size_t i = 0; i < proofs->size() && i < t.challenge_nos.size(); ++i)
-      out.answers.push_back(answer{t.challenge_nos[i], proof::encode((*proofs)[i])});
+    for (size_t i = 0; i < t.indices.size() && i < t.challenge_nos.size(); ++i) {
+      if (!reserved_space) {
+        out.answers.push_back(answer{t.challenge_nos[i], proof::encode((*proofs)[i])});
+        continue;
+      }
+      reserved::answer a{(*proofs)[i], std::nullopt};
+      if (t.indices[i] > 0)
+        for (size_t j = t.indices.size(); j < indices.size(); ++j)
+          if (indices[j] == t.indices[i] - 1) {
+            a.previous = (*proofs)[j];
+            break;
+          }
+      out.answers.push_back(answer{t.challenge_nos[i], reserved::encode_answer(a)});
+    }
   }
   return out;
 }

@@ -5,6 +5,9 @@
 #include <cstring>
 #include <memory>
 
+#include "storage/msgpack_read.hpp"
+#include "storage/msgpack_write.hpp"
+
 namespace mantle::reserved {
 
 namespace {
@@ -73,7 +76,7 @@ result<proof::tree_summary> generate(std::string_view node_key, std::string_view
 }
 
 bool check_labels(std::string_view node_key, std::string_view beacon, uint64_t segment_index,
-                  std::string_view segment) {
+                  std::string_view segment, std::string_view prev_label) {
   if (segment.size() != proof::segment_size)
     return false;
   if (segment_index > UINT64_MAX / labels_per_segment)
@@ -85,6 +88,12 @@ bool check_labels(std::string_view node_key, std::string_view beacon, uint64_t s
     label zero{};
     if (label_with(h, node_key, beacon, 0, zero.data()) != *reinterpret_cast<const label*>(p))
       return false;
+  } else if (!prev_label.empty()) {
+    if (prev_label.size() != label_size)
+      return false;
+    label l = label_with(h, node_key, beacon, first, reinterpret_cast<const uint8_t*>(prev_label.data()));
+    if (std::memcmp(l.data(), p, label_size) != 0)
+      return false;
   }
   for (uint64_t j = 1; j < labels_per_segment; ++j) {
     label l = label_with(h, node_key, beacon, first + j, p + (j - 1) * label_size);
@@ -92,6 +101,48 @@ bool check_labels(std::string_view node_key, std::string_view beacon, uint64_t s
       return false;
   }
   return true;
+}
+
+std::string encode_answer(const answer& a) {
+  msgpack::sbuffer buf;
+  msgpack_packer pk(buf);
+  pk.pack_array(a.previous ? 2 : 1);
+  pack_bin(pk, proof::encode(a.challenged));
+  if (a.previous)
+    pack_bin(pk, proof::encode(*a.previous));
+  return std::string(buf.data(), buf.size());
+}
+
+result<answer> decode_answer(std::string_view bytes) {
+  auto bad = [](const std::string& m) { return make_error(errc::invalid_input, "reserved space answer: " + m); };
+  if (bytes.size() > max_encoded_answer_size)
+    return bad("larger than " + std::to_string(max_encoded_answer_size) + " bytes");
+  // array, map, str, bin, ext, depth
+  msgpack::unpack_limit ul(2, 0, 0, proof::max_encoded_proof_size, 0, 1);
+  auto oh = unpack_whole(bytes, ul, "reserved space answer");
+  if (!oh)
+    return make_error(errc::invalid_input, oh.err().message);
+  const auto& o = oh->get();
+  if (o.type != msgpack::type::ARRAY || o.via.array.size < 1 || o.via.array.size > 2)
+    return bad("not an array of 1 or 2 encoded segment proofs");
+  answer a;
+  for (uint32_t i = 0; i < o.via.array.size; ++i) {
+    const auto& f = o.via.array.ptr[i];
+    if (f.type != msgpack::type::BIN)
+      return bad("proof " + std::to_string(i) + " is not binary");
+    auto p = proof::decode_segment_proof(std::string_view(f.via.bin.ptr, f.via.bin.size));
+    if (!p)
+      return p.err();
+    if (i == 0)
+      a.challenged = std::move(*p);
+    else
+      a.previous = std::move(*p);
+  }
+  if (a.previous && a.previous->index + 1 != a.challenged.index)
+    return bad("the second proof must be of the segment before the challenged one");
+  if (encode_answer(a) != bytes)
+    return bad("not in canonical encoding");
+  return a;
 }
 
 } // namespace mantle::reserved

@@ -6,9 +6,11 @@
 //   label_0 = BLAKE2b-256("mantle/reserved/v1" || node_key || beacon || u64be(0) || 0^32)
 //   label_i = BLAKE2b-256("mantle/reserved/v1" || node_key || beacon || u64be(i) || label_{i-1})
 // The reservation's bytes are label_0 || label_1 || ... ; a proof segment (1 KiB) holds 32
-// consecutive labels, and check_labels verifies the 31 links inside it (and label_0 in
-// segment 0), so an answer must be a real piece of this node's chain for this beacon — the
-// labels cannot be precomputed before the beacon exists or shared between nodes.
+// consecutive labels. An answer (struct answer below) carries the challenged segment and the
+// one before it, and check_labels verifies the 31 links inside the segment plus the link from
+// the previous segment's last label (label_0 in segment 0), so an answer must be a real piece
+// of this node's chain for this beacon: the labels cannot be precomputed before the beacon
+// exists, shared between nodes, or restarted from a value of the node's choosing per segment.
 //
 // What it cannot prove (the limit is documented in the README, not hidden): a chain is only as
 // costly to recompute as its length. A node that keeps one label in every k (the first label
@@ -19,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,8 +47,24 @@ result<proof::tree_summary> generate(std::string_view node_key, std::string_view
 
 // True when `segment` (exactly proof::segment_size bytes) is a valid piece of the chain of
 // (node_key, beacon) at `segment_index`: every label after the first follows from its
-// predecessor, and in segment 0 the first label too.
+// predecessor, and in segment 0 the first label too. With `prev_label` (the last label of
+// segment_index − 1, 32 bytes) the first label of a later segment is checked against it too.
 bool check_labels(std::string_view node_key, std::string_view beacon, uint64_t segment_index,
-                  std::string_view segment);
+                  std::string_view segment, std::string_view prev_label = {});
+
+// A challenge answer on reserved space: the challenged segment's proof and, for a segment after
+// the first, the proof of the segment before it. The verifier checks both against the
+// reservation's root and the first label of the challenged segment against the last label of
+// the one before, so every label of the answer follows from a committed label: a node cannot
+// start a segment from a label of its own choosing and rebuild it from nothing. Encoding:
+// msgpack [bin proof::encode(challenged)] or [bin ..., bin proof::encode(previous)].
+struct answer {
+  proof::segment_proof challenged;
+  std::optional<proof::segment_proof> previous; // segment challenged.index − 1, when index > 0
+};
+std::string encode_answer(const answer& a);
+// Strict; errc::invalid_input naming the problem.
+result<answer> decode_answer(std::string_view bytes);
+constexpr size_t max_encoded_answer_size = 1 + 2 * (5 + proof::max_encoded_proof_size);
 
 } // namespace mantle::reserved

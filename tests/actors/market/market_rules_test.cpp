@@ -409,13 +409,20 @@ struct market_fixture {
         continue;
       const std::string& data = ch.cid.empty() ? reserved.at(n.public_key()) : files.at(ch.cid);
       std::string root = root_of(data);
-      auto proofs = proof::make_proofs(digest_of(root), data.size(), {ch.segment_index},
+      std::vector<uint64_t> idx{ch.segment_index};
+      if (ch.cid.empty() && ch.segment_index > 0)
+        idx.push_back(ch.segment_index - 1); // reserved answers carry the segment before
+      auto proofs = proof::make_proofs(digest_of(root), data.size(), idx,
                                        [&](uint64_t off, size_t len, std::string& buf) -> status {
                                          buf = data.substr(off, len);
                                          return {};
                                        });
       REQUIRE(proofs);
-      out.push_back({i, proof::encode((*proofs)[0])});
+      if (ch.cid.empty())
+        out.push_back({i, reserved::encode_answer({(*proofs)[0], idx.size() > 1 ? std::optional<proof::segment_proof>((*proofs)[1])
+                                                                                 : std::nullopt})});
+      else
+        out.push_back({i, proof::encode((*proofs)[0])});
     }
     return out;
   }

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "actors/prover/challenge_answers.hpp"
+#include "actors/prover/reserved_space.hpp"
 
 using namespace mantle;
 using namespace mantle::prover;
@@ -54,10 +55,21 @@ TEST_CASE("challenge answers: per-file passes, waived and damaged files", "[prov
   std::map<uint64_t, uint64_t> index_of{{0, 3}, {1, 4}, {3, 68}, {4, 2}, {5, 3}};
   std::map<uint64_t, std::string> cid_of{{0, "B"}, {1, "A"}, {3, "B"}, {4, ""}, {5, "B"}};
   for (const auto& a : out.answers) {
+    const auto& t = targets.at(cid_of.at(a.challenge_no));
+    if (cid_of.at(a.challenge_no).empty()) {
+      // Reserved space: the challenged segment and the one before it, both proven.
+      auto r = reserved::decode_answer(a.proof);
+      REQUIRE(r);
+      CHECK(r->challenged.index == index_of.at(a.challenge_no));
+      REQUIRE(r->previous);
+      CHECK(r->previous->index + 1 == r->challenged.index);
+      CHECK(proof::verify(t.root, t.size, r->challenged) == proof::verify_status::ok);
+      CHECK(proof::verify(t.root, t.size, *r->previous) == proof::verify_status::ok);
+      continue;
+    }
     auto p = proof::decode_segment_proof(a.proof);
     REQUIRE(p);
     CHECK(p->index == index_of.at(a.challenge_no));
-    const auto& t = targets.at(cid_of.at(a.challenge_no));
     CHECK(proof::verify(t.root, t.size, *p) == proof::verify_status::ok);
   }
 

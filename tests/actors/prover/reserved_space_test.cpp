@@ -85,3 +85,41 @@ TEST_CASE("reserved generation refuses bad sizes and stops on a write error", "[
   REQUIRE_FALSE(c.ok());
   CHECK(c.err().message.find("cancelled") != std::string::npos);
 }
+
+TEST_CASE("a reserved answer binds the challenged segment to the label before it", "[prover][reserved]") {
+  auto all = generate_all(key_a, beacon_1, 16 * 1024);
+  auto last_label_of = [&](uint64_t seg) { return all.substr(seg * 1024 + 1024 - reserved::label_size, reserved::label_size); };
+  CHECK(reserved::check_labels(key_a, beacon_1, 5, all.substr(5 * 1024, 1024), last_label_of(4)));
+  CHECK_FALSE(reserved::check_labels(key_a, beacon_1, 5, all.substr(5 * 1024, 1024), last_label_of(3)));
+  // A segment started from a label of the node's own choosing passes the inner links but not
+  // the link from the segment before: that is what the answer's second proof is for.
+  std::string forged;
+  reserved::label prev{};
+  prev.fill(0x5a);
+  for (uint64_t j = 0; j < reserved::labels_per_segment; ++j) {
+    if (j > 0)
+      prev = reserved::make_label(key_a, beacon_1, 5 * reserved::labels_per_segment + j, prev);
+    forged.append(reinterpret_cast<const char*>(prev.data()), prev.size());
+  }
+  CHECK(reserved::check_labels(key_a, beacon_1, 5, forged));
+  CHECK_FALSE(reserved::check_labels(key_a, beacon_1, 5, forged, last_label_of(4)));
+
+  // The answer's encoding round-trips strictly.
+  auto root = proof::compute_root(all).root;
+  auto proofs = proof::make_proofs(root, all.size(), {5, 4}, [&](uint64_t off, size_t n, std::string& out) {
+    out.append(all.substr(off, n));
+    return status{};
+  });
+  REQUIRE(proofs.ok());
+  reserved::answer a{(*proofs)[0], (*proofs)[1]};
+  auto bytes = reserved::encode_answer(a);
+  auto back = reserved::decode_answer(bytes);
+  REQUIRE(back.ok());
+  CHECK(back->challenged == a.challenged);
+  REQUIRE(back->previous);
+  CHECK(*back->previous == *a.previous);
+  reserved::answer wrong_order{(*proofs)[1], (*proofs)[0]};
+  CHECK_FALSE(reserved::decode_answer(reserved::encode_answer(wrong_order)).ok());
+  CHECK_FALSE(reserved::decode_answer(bytes + "x").ok());
+  CHECK_FALSE(reserved::decode_answer(proof::encode(a.challenged)).ok());
+}
