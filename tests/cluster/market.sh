@@ -66,7 +66,8 @@ if post "$(api_of 0)/mantle/order/place?arg=$cid&size=1000" > "$work/under.out" 
 else
   ok "an under-declared size is refused"
 fi
-order=$(post "$(api_of 0)/mantle/order/place?arg=$cid" | json 'd["Hash"]')
+# Tips fill the pool, which pays over the whole file life (100000 blocks / 8 = 12500 slots).
+order=$(post "$(api_of 0)/mantle/order/place?arg=$cid&tips=1000000000" | json 'd["Hash"]')
 [ -n "$order" ] && ok "order placed: $order" || flunk "order refused"
 
 is_replica() { [ "$(replica "$1" since_slot 2>/dev/null)" != none ] && [ -n "$(replica "$1" since_slot 2>/dev/null)" ]; }
@@ -75,12 +76,17 @@ live_with() { [ "$(field 0 'd["status"]' 2>/dev/null)" = live ] && proven "$1" &
 wait_for "the order goes live with nodes 1 and 2 as proven replicas" 240 live_with "$p1" "$p2" || exit 1
 is_replica "$p3" && flunk "node 3 (market off) holds a replica" || ok "node 3 (market off) holds no replica"
 
-pool0=$(field 0 'd["pool"]')
+owner1=$(post "$(api_of 1)/mantle/account/list" | json 'd["Accounts"][0]["key"]')
+balance1() { post "$(api_of 0)/mantle/account/show?arg=$owner1" | json 'd["balance"]'; }
+pool0=$(field 0 'd["pool"]'); bal0=$(balance1)
 s1=$(replica "$p1" last_proven_slot)
 advanced() { local s; s=$(replica "$1" last_proven_slot 2>/dev/null) || return 1; [ "$s" != None ] && [ "$s" -gt "$2" ]; }
 wait_for "node 1 proves the file again in a later slot" 60 advanced "$p1" "$s1"
 pool1=$(field 0 'd["pool"]')
 [ "$pool1" -lt "$pool0" ] && ok "the pool pays the proving replicas ($pool0 -> $pool1)" || flunk "the pool did not pay: $pool0 -> $pool1"
+# No era ends in this test (era_blocks 100000), so the only income of node 1's owner is the pool.
+bal1=$(balance1)
+[ "$bal1" -gt "$bal0" ] && ok "node 1's owner was paid $((bal1 - bal0)) base units" || flunk "node 1's owner balance: $bal0 -> $bal1"
 power1=$(candidate 1 storage_power)
 [ "$power1" -ge 3000000 ] && ok "node 1's storage power counts the file ($power1 bytes)" || flunk "node 1's storage power: $power1"
 limit_after=$(candidate 1 stake_limit)
