@@ -183,7 +183,8 @@ void list(order_chain& chain, http_request& r, response_writer& w) {
 } // namespace
 
 std::vector<std::string> order_route_commands() {
-  return {"mantle/order/place", "mantle/order/prepaid", "mantle/order/status", "mantle/order/list"};
+  return {"mantle/order/place", "mantle/order/prepaid", "mantle/order/status", "mantle/order/list",
+          "mantle/market/status", "mantle/prover/status"};
 }
 
 void add_order_routes(router& routes, order_chain chain, node_backend& node) {
@@ -204,6 +205,21 @@ void add_order_routes(router& routes, order_chain chain, node_backend& node) {
     kubo::send_json(w, *j);
   });
   routes.add_rpc("mantle/order/list", [shared](http_request& r, response_writer& w) -> void { list(*shared, r, w); });
+  // What this node's market took, is fetching and abandoned (with reasons), and what its prover
+  // claims, reported and answered: the operator's view of the storage side of the node.
+  auto status_route = [](std::function<result<std::string>()> ask) {
+    return [ask = std::move(ask)](http_request&, response_writer& w) -> void {
+      auto s = ask ? ask() : result<std::string>(make_error(errc::unavailable, "not available"));
+      if (!s)
+        return send_failure(w, s.err());
+      auto j = json::parse(*s, nullptr, false);
+      if (j.is_discarded())
+        return send_failure(w, make_error(errc::internal, "the actor answered with malformed JSON"));
+      kubo::send_json(w, j);
+    };
+  };
+  routes.add_rpc("mantle/market/status", status_route(shared->market_status));
+  routes.add_rpc("mantle/prover/status", status_route(shared->prover_status));
 }
 
 } // namespace mantle

@@ -33,6 +33,8 @@ struct order_chain {
   std::function<result<std::string>(const order_request&)> place;     // -> tx hash hex
   std::function<result<std::string>(const prepaid_request&)> prepaid; // -> tx hash hex
   std::function<result<std::string>(const std::string& raw_hash)> tx; // -> mantle/chain/tx JSON
+  std::function<result<std::string>()> market_status;                 // -> the market actor's JSON
+  std::function<result<std::string>()> prover_status;                 // -> the prover actor's JSON
 };
 
 // Asks the "validator" actor of `sys` (blocking, with a timeout); errors say when the chain is

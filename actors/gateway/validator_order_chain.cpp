@@ -5,6 +5,7 @@
 #include "actors/gateway/order_routes.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
+#include "messages/market.hpp"
 #include "messages/validator.hpp"
 
 namespace mantle {
@@ -13,10 +14,10 @@ namespace {
 constexpr auto ask_timeout = std::chrono::seconds(15);
 
 template <class T, class... Ts>
-result<T> ask_validator(caf::actor_system& sys, Ts&&... xs) {
-  auto v = caf::actor_cast<caf::actor>(sys.registry().get(caf::atom_from_string(validator_name)));
+result<T> ask_named(caf::actor_system& sys, const char* name, const char* absent, Ts&&... xs) {
+  auto v = caf::actor_cast<caf::actor>(sys.registry().get(caf::atom_from_string(name)));
   if (!v)
-    return make_error(errc::unavailable, "the chain is not running on this node (started with --chain off?)");
+    return make_error(errc::unavailable, absent);
   caf::scoped_actor self{sys};
   std::optional<result<T>> out;
   self->request(v, ask_timeout, std::forward<Ts>(xs)...)
@@ -26,6 +27,12 @@ result<T> ask_validator(caf::actor_system& sys, Ts&&... xs) {
                                                                : make_error(errc::unavailable, sys.render(e)));
              });
   return std::move(*out);
+}
+
+template <class T, class... Ts>
+result<T> ask_validator(caf::actor_system& sys, Ts&&... xs) {
+  return ask_named<T>(sys, validator_name, "the chain is not running on this node (started with --chain off?)",
+                      std::forward<Ts>(xs)...);
 }
 
 } // namespace
@@ -41,6 +48,14 @@ order_chain validator_order_chain(caf::actor_system& sys) {
   c.place = [&sys](const order_request& r) { return ask_validator<std::string>(sys, r); };
   c.prepaid = [&sys](const prepaid_request& r) { return ask_validator<std::string>(sys, r); };
   c.tx = [&sys](const std::string& hash) { return ask_validator<std::string>(sys, chain_tx_atom::value, hash); };
+  c.market_status = [&sys] {
+    return ask_named<std::string>(sys, market_name, "the market is not running on this node (--market off or --chain off)",
+                                  market_status_atom::value);
+  };
+  c.prover_status = [&sys] {
+    return ask_named<std::string>(sys, prover_name, "the prover is not running on this node (--prover off or --chain off)",
+                                  prover_status_atom::value);
+  };
   return c;
 }
 

@@ -74,6 +74,10 @@ is_replica() { [ "$(replica "$1" since_slot 2>/dev/null)" != none ] && [ -n "$(r
 proven() { local s; s=$(replica "$1" last_proven_slot 2>/dev/null) || return 1; [ "$s" != none ] && [ "$s" != None ]; }
 live_with() { [ "$(field 0 'd["status"]' 2>/dev/null)" = live ] && proven "$1" && proven "$2"; }
 wait_for "the order goes live with nodes 1 and 2 as proven replicas" 240 live_with "$p1" "$p2" || exit 1
+taken=$(post "$(api_of 2)/mantle/market/status" | json "[t['cid'] for t in d['taken']]")
+[[ $taken == *"$cid"* ]] && ok "node 2's market status lists the file as taken" || flunk "node 2's market status: $taken"
+pfiles=$(post "$(api_of 2)/mantle/prover/status" | json 'd["files"]')
+[ "$pfiles" = 1 ] && ok "node 2's prover status shows the file in its set" || flunk "node 2's prover status: files=$pfiles"
 is_replica "$p3" && flunk "node 3 (market off) holds a replica" || ok "node 3 (market off) holds no replica"
 
 owner1=$(post "$(api_of 1)/mantle/account/list" | json 'd["Accounts"][0]["key"]')
@@ -105,6 +109,8 @@ last=$(replica "$p1" last_proven_slot)
 [ "$last" = none ] || [ "$last" -le $((proven_at_loss + 1)) ] && ok "node 1 is not paid for the failed slots (last proven slot $last)" || flunk "node 1 proven after the loss: $last"
 gone() { [ "$(replica "$p1" since_slot 2>/dev/null)" = none ]; }
 wait_for "node 1's replica is marked lost" 60 gone
+market_lost() { local l; l=$(post "$(api_of 1)/mantle/market/status" | json "[x['cid'] for x in d['lost']]") || return 1; [[ $l == *"$cid"* ]]; }
+wait_for "node 1's market knows it lost the replica" 30 market_lost
 
 # Node 3 joins the market and re-replicates the under-replicated file.
 "$cluster" kill "$work/c" 3
