@@ -10,8 +10,10 @@
 #include "storage/unixfs_importer.hpp"
 #include "storage/unixfs_pb.hpp"
 #include "tests/storage/unixfs_test_support.hpp"
+#include "tests/random_bytes.hpp"
 
 using namespace mantle;
+using test::random_bytes;
 using namespace mantle::testing;
 
 namespace {
@@ -73,14 +75,6 @@ struct reference_balanced {
     return root;
   }
 };
-
-std::string random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s)
-    c = static_cast<char>(rng());
-  return s;
-}
 
 } // namespace
 

@@ -20,19 +20,13 @@
 #include "tests/net/store_backend.hpp"
 #include "tests/net/string_sink.hpp"
 #include "tests/temp_dir.hpp"
+#include "tests/random_bytes.hpp"
 
 using namespace mantle;
+using test::random_bytes;
 using nlohmann::json;
 
 namespace {
-
-std::string random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s)
-    c = static_cast<char>(rng());
-  return s;
-}
 
 struct routes_fixture {
   test::temp_dir dir{"mantle-order-routes"};

@@ -5,19 +5,13 @@
 #include "actors/market/order_terms.hpp"
 #include "storage/memory_block_store.hpp"
 #include "storage/unixfs_importer.hpp"
+#include "tests/random_bytes.hpp"
 
 using namespace mantle;
+using test::random_bytes;
 using namespace mantle::unixfs;
 
 namespace {
-
-std::string random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s)
-    c = static_cast<char>(rng());
-  return s;
-}
 
 std::string message_of(const result<market::order_terms>& r) { return r ? std::string("ok") : r.err().message; }
 

@@ -5,21 +5,11 @@
 #include "actors/prover/file_proof.hpp"
 #include "storage/memory_block_store.hpp"
 #include "storage/unixfs_importer.hpp"
+#include "tests/random_bytes.hpp"
 
 using namespace mantle;
+using test::random_bytes;
 using namespace mantle::unixfs;
-
-namespace {
-
-std::string random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s)
-    c = static_cast<char>(rng());
-  return s;
-}
-
-} // namespace
 
 TEST_CASE("file proof root of a stored multi-block file equals the root of its bytes", "[prover][file_proof]") {
   memory_block_store store;

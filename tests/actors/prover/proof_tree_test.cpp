@@ -6,8 +6,10 @@
 
 #include "actors/prover/proof_tree.hpp"
 #include "storage/multibase.hpp"
+#include "tests/random_bytes.hpp"
 
 using namespace mantle;
+using test::random_bytes;
 using namespace mantle::proof;
 
 namespace {
@@ -61,14 +63,6 @@ std::vector<digest> ref_path(const std::vector<std::vector<digest>>& levels, siz
 }
 
 std::string hex(const digest& d) { return multibase::base16_encode(raw(d)); }
-
-std::string random_bytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s)
-    c = static_cast<char>(rng());
-  return s;
-}
 
 std::string pattern(size_t n) {
   std::string s(n, '\0');

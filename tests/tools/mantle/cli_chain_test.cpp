@@ -15,23 +15,11 @@
 #include "tests/tools/mantle/run_cli.hpp"
 
 using namespace mantle;
+using test::poll_cli;
 using test::run_cli;
 using json = nlohmann::json;
 
 namespace {
-
-// Polls `args` until `done(result)` or 90 s pass; returns the last result (no timing asserted:
-// the deadline only keeps a broken build from hanging).
-template <class F>
-test::run_result poll_cli(const std::string& args, F&& done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  for (;;) {
-    auto r = run_cli(args);
-    if (done(r) || std::chrono::steady_clock::now() > deadline)
-      return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-}
 
 json json_of(const test::run_result& r) {
   INFO(r.out);

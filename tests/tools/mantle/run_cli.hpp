@@ -2,7 +2,9 @@
 #pragma once
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <string>
 
 namespace mantle::test {
@@ -22,6 +24,19 @@ inline run_result run_cli(const std::string& args) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   int st = pclose(p);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// Runs `args` until `done(result)` or 90 s pass; returns the last result (no timing asserted:
+// the deadline only keeps a broken build from hanging).
+template <class F>
+run_result poll_cli(const std::string& args, F&& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  for (;;) {
+    auto r = run_cli(args);
+    if (done(r) || std::chrono::steady_clock::now() > deadline)
+      return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 } // namespace mantle::test
