@@ -1,5 +1,9 @@
-// Node events: one message type published on the local group "mantle.events"
-// (actors/validator/validator_actor.hpp: node_event_group) for the console and plugins.
+// Node events: one message type published on the local group "mantle.events" (node_event_group)
+// for the console, the dashboard and plugins. Kinds so far: "block", "era_change", "slash",
+// "validator_set_change", "order_live", "replica_lost", "work_report" (validator);
+// "actor_restarted" (supervisor); "peer_up", "peer_down" (peer); "order_taken",
+// "replica_added", "order_abandoned" (market); "plugin_loaded", "plugin_unloaded",
+// "plugin_failed" (plugin host).
 #pragma once
 #include <caf/meta/type_name.hpp>
 
@@ -7,6 +11,9 @@
 #include <string>
 
 namespace mantle {
+
+// Name of the local group on which node events are published.
+constexpr const char* node_event_group = "mantle.events";
 
 struct node_event {
   std::string kind;   // "block", "era_change", "slash", "validator_set_change", ...

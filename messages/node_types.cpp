@@ -10,6 +10,8 @@
 #include "messages/validator.hpp"
 #include "messages/events.hpp"
 #include "messages/market.hpp"
+#include "messages/console.hpp"
+#include "messages/plugin.hpp"
 
 namespace mantle {
 
@@ -53,6 +55,12 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<chain_scan_reply>("mantle::chain_scan_reply");
   cfg.add_message_type<order_request>("mantle::order_request");
   cfg.add_message_type<prepaid_request>("mantle::prepaid_request");
+  // console and plugins
+  cfg.add_message_type<console_reply>("mantle::console_reply");
+  cfg.add_message_type<plugin_info>("mantle::plugin_info");
+  cfg.add_message_type<std::vector<plugin_info>>("std::vector<mantle::plugin_info>");
+  cfg.add_message_type<order_offer>("mantle::order_offer");
+  cfg.add_message_type<order_decision>("mantle::order_decision");
   // credit ledger
   cfg.add_message_type<ledger_entry>("mantle::ledger_entry");
   cfg.add_message_type<std::vector<ledger_entry>>("std::vector<mantle::ledger_entry>");

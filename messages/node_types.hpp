@@ -79,6 +79,21 @@ using mkt_verify_atom = caf::atom_constant<caf::atom("mkt_verify")>; // internal
 using prover_done_atom = caf::atom_constant<caf::atom("prv_done")>;  // internal: (prv_done, job id) a worker finished
 using prover_tick_atom = caf::atom_constant<caf::atom("prv_tick")>;  // internal: look at the chain again
 
+// Supervisor additions (messages/supervisor.hpp) and actor introspection.
+using restart_atom = caf::atom_constant<caf::atom("restart")>; // (restart, name) to the supervisor -> ok
+using mbox_atom = caf::atom_constant<caf::atom("mbox")>;       // (mbox) to any node actor -> uint64_t queued messages
+// Remote console (messages/console.hpp).
+using con_hello_atom = caf::atom_constant<caf::atom("con_hello")>;
+using con_auth_atom = caf::atom_constant<caf::atom("con_auth")>;
+using con_cmd_atom = caf::atom_constant<caf::atom("con_cmd")>;
+using con_watch_atom = caf::atom_constant<caf::atom("con_watch")>;
+using con_unwatch_atom = caf::atom_constant<caf::atom("con_unwch")>;
+// Plugin host and the order-policy hook (messages/plugin.hpp).
+using plg_load_atom = caf::atom_constant<caf::atom("plg_load")>;
+using plg_unload_atom = caf::atom_constant<caf::atom("plg_unload")>;
+using plg_list_atom = caf::atom_constant<caf::atom("plg_list")>;
+using mkt_ask_atom = caf::atom_constant<caf::atom("mkt_ask")>;
+
 void register_types(caf::actor_system_config& cfg);
 
 } // namespace mantle

@@ -2,6 +2,10 @@
 //   (whereis_atom, std::string name) -> caf::actor   current handle of a running child, or a
 //                                                     mantle error not_found / unavailable
 //   (stats_atom) -> supervisor_stats
+//   (restart_atom, std::string name) -> unit once the child runs again (an operator's restart:
+//                                       not counted against the restart intensity limit)
+// mantled registers the supervisor itself as "supervisor" (supervisor_name). Node actors answer
+// (mbox_atom) -> uint64_t, the messages waiting in their mailbox (actors/introspection.hpp).
 // A child's handle changes when it is restarted: resolve it again (this request or the CAF
 // registry under atom(name)) after a down_msg or a failed request.
 #pragma once
@@ -11,6 +15,8 @@
 #include <caf/meta/type_name.hpp>
 
 namespace mantle {
+
+constexpr const char* supervisor_name = "supervisor";
 
 struct child_status {
   std::string name;

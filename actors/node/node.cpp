@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <caf/actor_system.hpp>
+#include <caf/actor_registry.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
@@ -22,6 +23,7 @@
 #include "config/version.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
+#include "messages/supervisor.hpp"
 #include "net/peer_tls.hpp"
 #include "storage/repo_lock.hpp"
 
@@ -172,6 +174,7 @@ int run(int argc, char** argv, const children_factory& make_children) {
       return exit_failure;
     }
     auto sup = spawn_supervisor(sys, std::move(children), sup_opts);
+    sys.registry().put(caf::atom_from_string(supervisor_name), sup); // for the console and the dashboard
     if (opts.role == config::node_role::block_store)
       log::info(component, "block store running: data dir " + opts.data_dir + ", listen " + opts.listen->str() +
                                ", storage max " + config::format_size(opts.storage_max));

@@ -11,10 +11,13 @@
 #include <caf/exit_reason.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
+#include <caf/group.hpp>
+#include <caf/response_promise.hpp>
 
 #include "actors/supervisor/restart_policy.hpp"
 #include "config/log.hpp"
 #include "messages/errors.hpp"
+#include "messages/events.hpp"
 #include "messages/node_types.hpp"
 #include "messages/supervisor.hpp"
 #include "net/metrics.hpp"
@@ -35,6 +38,10 @@ struct child_entry {
   caf::actor handle; // invalid while not running
   uint64_t restarts = 0;
   std::string last_exit;
+  // A restart an operator asked for (restart_atom): not a fault, so it is not counted against
+  // the intensity limit, and the requester hears back once the new incarnation runs.
+  bool restart_requested = false;
+  std::vector<caf::response_promise> restart_waiters;
 };
 
 struct supervisor_state {
@@ -47,6 +54,7 @@ struct supervisor_state {
   uint64_t stop_generation = 0; // tells current stop timeouts from stale ones
 
   caf::actor_system* system = nullptr;
+  caf::group events; // node event group: every restart is published as "actor_restarted"
 
   static inline const char* name = "mantle.supervisor";
 
@@ -78,6 +86,11 @@ std::string describe(supervisor_actor* self, const caf::error& reason) {
   if (reason.category() == caf::atom("mantle"))
     return from_caf(reason).describe();
   return self->system().render(reason);
+}
+
+void publish(supervisor_actor* self, std::string kind, std::string text) {
+  if (self->state.events)
+    self->send(self->state.events, node_event{std::move(kind), 0, std::move(text)});
 }
 
 void unregister(supervisor_actor* self, child_entry& c) {
@@ -152,9 +165,30 @@ void on_child_down(supervisor_actor* self, const caf::down_msg& dm) {
   c.handle = nullptr;
   std::string reason = describe(self, dm.reason);
   if (st.stopping) {
+    for (auto& w : c.restart_waiters)
+      w.deliver(to_caf(make_error(errc::unavailable, "the node is stopping")));
+    c.restart_waiters.clear();
     log::info(component, "child '" + c.spec.name + "' stopped (" + reason + ")");
     if (dm.source == st.awaiting)
       stop_next(self);
+    return;
+  }
+  if (c.restart_requested) {
+    c.restart_requested = false;
+    ++c.restarts;
+    restart_counter().with({c.spec.name}).inc();
+    auto waiters = std::move(c.restart_waiters);
+    c.restart_waiters.clear();
+    if (auto failed = start_child(self, c)) {
+      for (auto& w : waiters)
+        w.deliver(to_caf(make_error(errc::unavailable, "child '" + c.spec.name + "' could not be restarted: " + *failed)));
+      escalate(self, "child '" + c.spec.name + "' could not be restarted: " + *failed);
+      return;
+    }
+    log::warning(component, "restarted child '" + c.spec.name + "' on request");
+    publish(self, "actor_restarted", c.spec.name + " restarted on request (restart " + std::to_string(c.restarts) + ")");
+    for (auto& w : waiters)
+      w.deliver(caf::unit);
     return;
   }
   if (dm.reason == caf::exit_reason::normal) {
@@ -178,6 +212,8 @@ void on_child_down(supervisor_actor* self, const caf::down_msg& dm) {
   }
   log::warning(component, "restarted child '" + c.spec.name + "' (restart " + std::to_string(c.restarts) +
                               " of this child, " + std::to_string(policy.total_restarts()) + " in total)");
+  publish(self, "actor_restarted", c.spec.name + " exited (" + reason + ") and was restarted (restart " +
+                                       std::to_string(c.restarts) + ")");
 }
 
 supervisor_stats make_stats(supervisor_actor* self) {
@@ -196,6 +232,7 @@ caf::behavior supervisor_fun(supervisor_actor* self, std::vector<child_spec> spe
   auto& st = self->state;
   st.opts = opts;
   st.system = &self->system();
+  st.events = self->system().groups().get_local(node_event_group);
   st.policy.emplace(opts.restart_limit, opts.restart_window);
   for (auto& s : specs)
     st.children.push_back(child_entry{std::move(s), nullptr, 0, {}});
@@ -242,6 +279,31 @@ caf::behavior supervisor_fun(supervisor_actor* self, std::vector<child_spec> spe
       return to_caf(make_error(errc::not_found, "no child named '" + name + "'"));
     },
     [self](stats_atom) -> supervisor_stats { return make_stats(self); },
+    [self](restart_atom, const std::string& name) -> caf::result<void> {
+      auto& st = self->state;
+      if (st.stopping)
+        return to_caf(make_error(errc::unavailable, "the node is stopping"));
+      for (auto& c : st.children) {
+        if (c.spec.name != name)
+          continue;
+        if (!c.handle) { // finished normally earlier: start it again
+          if (auto failed = start_child(self, c))
+            return to_caf(make_error(errc::unavailable, "child '" + name + "' could not be started: " + *failed));
+          ++c.restarts;
+          publish(self, "actor_restarted", name + " started again on request");
+          return caf::unit;
+        }
+        auto rp = self->make_response_promise();
+        c.restart_waiters.push_back(rp);
+        if (!c.restart_requested) {
+          c.restart_requested = true;
+          log::info(component, "restarting child '" + name + "' on request");
+          self->send_exit(c.handle, to_caf(make_error(errc::unavailable, "restart requested by an operator")));
+        }
+        return rp;
+      }
+      return to_caf(make_error(errc::not_found, "no child named '" + name + "'"));
+    },
     [self](stop_tmo_atom, uint64_t generation) {
       auto& st = self->state;
       if (!st.stopping || generation != st.stop_generation || !st.awaiting)

@@ -9,12 +9,11 @@
 
 #include <string>
 
+#include "messages/events.hpp" // node_event_group
+
 namespace mantle {
 
 class node_identity;
-
-// Name of the local group on which node events (messages/events.hpp) are published.
-constexpr const char* node_event_group = "mantle.events";
 
 struct validator_actor_config {
   std::string data_dir;      // chain data in <data_dir>/chain, accounts in <data_dir>/keystore
