@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/group.hpp>
+#include <caf/local_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
@@ -18,6 +21,7 @@
 #include "actors/supervisor/supervisor_actor.hpp"
 #include "net/metrics.hpp"
 #include "messages/errors.hpp"
+#include "messages/events.hpp"
 #include "messages/node_types.hpp"
 #include "messages/supervisor.hpp"
 
@@ -98,6 +102,18 @@ struct fixture {
     return std::get<caf::actor>(r);
   }
 
+  // For requests answered with an empty message (caf::result<void>): the error, or none.
+  std::optional<caf::error> ask_void(caf::scoped_actor& self, const caf::actor& to, caf::message msg) {
+    self->send(to, std::move(msg));
+    sched->run();
+    std::optional<caf::error> out;
+    bool got = false;
+    self->receive([&]() { got = true; }, [&](caf::error& e) { out = std::move(e); got = true; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    REQUIRE(got);
+    return out;
+  }
+
   caf::error wait_down(caf::scoped_actor& self) {
     caf::error reason;
     bool got = false;
@@ -148,6 +164,47 @@ TEST_CASE_METHOD(fixture, "supervisor restarts a crashed child with a new handle
   auto unknown = ask<caf::actor>(self, sup, whereis_atom::value, std::string("gamma"));
   REQUIRE(std::holds_alternative<caf::error>(unknown));
   CHECK(from_caf(std::get<caf::error>(unknown)).code == errc::not_found);
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "an operator's restart is answered once the child runs again, published, and not counted as a fault", "[actors][supervisor]") {
+  supervisor_options opts;
+  opts.restart_limit = 1; // one more fault would escalate; operator restarts must not use it up
+  auto sup = spawn_supervisor(*sys, {crashy_child("alpha"), crashy_child("beta")}, opts);
+  sched->run();
+  caf::scoped_actor self{*sys};
+  self->join(sys->groups().get_local(node_event_group));
+  auto a1 = whereis(self, sup, "alpha");
+  for (int i = 0; i < 3; ++i) {
+    auto failed = ask_void(self, sup, caf::make_message(restart_atom::value, std::string("alpha")));
+    REQUIRE_FALSE(failed);
+  }
+  auto a2 = whereis(self, sup, "alpha");
+  CHECK(a2 != a1);
+  CHECK(std::get<int32_t>(ask<int32_t>(self, a2, int32_t{4})) == 8);
+  std::vector<node_event> events;
+  self->receive_while([&] { return events.size() < 3; })([&](node_event& e) { events.push_back(e); },
+                                                         caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].kind == "actor_restarted");
+  CHECK_THAT(events[0].text, Catch::Contains("alpha") && Catch::Contains("on request"));
+
+  auto stats = std::get<supervisor_stats>(ask<supervisor_stats>(self, sup, stats_atom::value));
+  CHECK(stats.children[0].restarts == 3);
+  CHECK(stats.restarts_in_window == 0);
+  // The fault budget is intact: one crash is restarted (and published), not escalated.
+  self->send(a2, int32_t{-1});
+  sched->run();
+  auto a3 = whereis(self, sup, "alpha");
+  CHECK(a3 != a2);
+  node_event crash_event;
+  self->receive([&](node_event& e) { crash_event = e; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(crash_event.kind == "actor_restarted");
+  CHECK_THAT(crash_event.text, Catch::Contains("runtime_error"));
+
+  auto unknown = ask_void(self, sup, caf::make_message(restart_atom::value, std::string("gamma")));
+  REQUIRE(unknown);
+  CHECK(from_caf(*unknown).code == errc::not_found);
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
 }
 
