@@ -132,9 +132,16 @@ void drop_file(actor_t* self, const market::drop_action& d) {
 
 // --- the pipeline of one taken order: fetch, pin, verify, tell the prover
 
+// For the console, the dashboard and plugins; the market ignores its own kinds in on_event.
+void publish(actor_t* self, std::string kind, std::string text) {
+  if (self->state.events)
+    self->send(self->state.events, node_event{std::move(kind), self->state.last_seen_height, std::move(text)});
+}
+
 void abandon(actor_t* self, const std::string& cid_bytes, const std::string& reason, bool unpin) {
   auto& st = self->state;
   log::warning(component, "abandoned order " + cid_text(cid_bytes) + ": " + reason);
+  publish(self, "order_abandoned", cid_text(cid_bytes) + ": " + reason);
   st.book->abandon(cid_bytes, reason, st.last_seen_height);
   if (unpin)
     unpin_if_ours(self, cid_bytes);
@@ -216,6 +223,7 @@ void verify(actor_t* self, const std::string& cid_bytes, const cid& c) {
                            ", the file's bytes give " + chain::to_hex(real_root),
                          true);
         log::info(component, "took " + cid_text(cid_bytes) + " (" + std::to_string(size) + " bytes, verified)");
+        publish(self, "replica_added", cid_text(cid_bytes) + " (" + std::to_string(size) + " bytes, verified)");
         st.book->verified(cid_bytes, size, st.last_seen_height);
         tell_prover(self, cid_bytes, size);
       },
@@ -304,6 +312,7 @@ void fetch(actor_t* self, const std::string& cid_bytes) {
 
 void start_job(actor_t* self, const market::fetch_job& j) {
   log::info(component, "taking " + cid_text(j.cid) + " (" + std::to_string(j.size) + " bytes declared)");
+  publish(self, "order_taken", cid_text(j.cid) + " (" + std::to_string(j.size) + " bytes declared)");
   fetch(self, j.cid);
 }
 

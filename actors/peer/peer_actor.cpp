@@ -21,6 +21,7 @@
 #include "messages/block_store.hpp" // fault_atom
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
+#include "messages/events.hpp"
 #include "messages/peer.hpp"
 
 namespace mantle {
@@ -71,6 +72,7 @@ struct peer_state {
   uint64_t ticks = 0;
   uint64_t sessions_made = 0;
   std::set<caf::actor_addr> dead; // remote peer actors seen going down (bounded)
+  caf::group events;              // node event group: peer_up / peer_down for the console and plugins
   static inline const char* name = "peer";
 };
 
@@ -124,6 +126,12 @@ void dial_failed(peer_self self, const std::string& key, const std::string& reas
 
 void ask_for_peers(peer_self self, const std::string& id);
 
+void publish(peer_self self, std::string kind, std::string text) {
+  if (!self->state.events)
+    self->state.events = self->system().groups().get_local(node_event_group);
+  self->send(self->state.events, node_event{std::move(kind), 0, std::move(text)});
+}
+
 void drop_session(peer_self self, std::string id, const std::string& reason) {
   auto& st = self->state;
   auto i = st.peers.find(id);
@@ -134,6 +142,7 @@ void drop_session(peer_self self, std::string id, const std::string& reason) {
   if (!s.dial_key.empty())
     st.books->disconnected(s.dial_key, peer_clock::now());
   log::info(component, "peer down: " + id + " (" + reason + ")");
+  publish(self, "peer_down", id + " (" + reason + ")");
   for (const char* name : {"exchange", "validator"})
     if (auto to = local_named(self, name))
       self->send(to, peer_down{id, reason});
@@ -178,6 +187,7 @@ void authenticated(peer_self self, const std::string& id, caf::actor remote, caf
   s.generation = ++st.sessions_made;
   st.peers.emplace(id, s);
   log::info(component, "peer up: " + id + " " + addr + (inbound ? " (inbound)" : " (outbound)"));
+  publish(self, "peer_up", id + " " + addr + (inbound ? " (inbound)" : " (outbound)"));
   for (const char* name : {"exchange", "validator"})
     if (auto to = local_named(self, name))
       self->send(to, peer_up{id, remote_exchange, remote});

@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -188,6 +189,8 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   mc.policy.max_fetches = 8;
   mc.fetch_timeout = 2s;
   mc.rescan_interval = 500ms;
+  caf::scoped_actor watcher{sys}; // what a console or plugin sees on the node event group
+  watcher->join(sys.groups().get_local(node_event_group));
   auto market = spawn_market_actor(sys, mc);
   cleanup.actors.push_back(market);
   std::string keys = chain_dir.path + "/keystore";
@@ -205,6 +208,21 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   });
   INFO(st.dump(2));
   REQUIRE(settled);
+
+  // Published as node events: taken, then a replica of the good one, and each abandonment.
+  std::map<std::string, std::vector<std::string>> seen;
+  watcher->receive_while([&] { return seen["order_abandoned"].size() < 4 || seen["replica_added"].empty(); })(
+    [&](node_event& e) { seen[e.kind].push_back(e.text); }, caf::after(std::chrono::seconds(5)) >> [&] {
+      seen["order_abandoned"].resize(4);
+      seen["replica_added"].push_back("timeout");
+    });
+  REQUIRE(seen["replica_added"].size() == 1);
+  CHECK_THAT(seen["replica_added"][0], Catch::Contains(good.str()) && Catch::Contains("verified"));
+  CHECK(seen["order_taken"].size() >= 4);
+  REQUIRE(seen["order_abandoned"].size() == 4);
+  CHECK_THAT(seen["order_abandoned"][0] + seen["order_abandoned"][1] + seen["order_abandoned"][2] +
+               seen["order_abandoned"][3],
+             Catch::Contains(under.str() + ": declared size"));
 
   // The good order: pinned by the market, verified, claimed with the prover.
   auto* taken = find_cid(st["taken"], good);

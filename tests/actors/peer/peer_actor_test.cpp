@@ -8,6 +8,7 @@
 
 #include "actors/peer/peer_actor.hpp"
 #include "messages/errors.hpp"
+#include "messages/events.hpp"
 #include "messages/node_types.hpp"
 #include "messages/peer.hpp"
 
@@ -23,6 +24,7 @@ struct test_node {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<caf::scoped_actor> exchange; // stands in for the "exchange" actor
+  std::unique_ptr<caf::scoped_actor> events;   // a console or plugin on the node event group
   caf::actor peer;
 
   test_node() {
@@ -32,11 +34,14 @@ struct test_node {
     sys = std::make_unique<caf::actor_system>(cfg);
     exchange = std::make_unique<caf::scoped_actor>(*sys);
     sys->registry().put(caf::atom("exchange"), caf::actor_cast<caf::strong_actor_ptr>(*exchange));
+    events = std::make_unique<caf::scoped_actor>(*sys);
+    (*events)->join(sys->groups().get_local(node_event_group));
   }
   ~test_node() {
     sys->registry().erase(caf::atom("exchange"));
     caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
     exchange.reset();
+    events.reset();
   }
   void start(std::vector<config::peer_address> bootstrap = {}) {
     peer_actor_config pc;
@@ -76,6 +81,14 @@ peer_up expect_up(test_node& n) {
   return out;
 }
 
+node_event expect_event(test_node& n, const std::string& kind) {
+  node_event out;
+  (*n.events)->receive_while([&] { return out.kind != kind; })([&](node_event& e) { out = e; },
+                                                               caf::after(patience) >> [&] { out.kind = kind + "?"; });
+  REQUIRE(out.kind == kind);
+  return out;
+}
+
 peer_down expect_down(test_node& n) {
   peer_down out;
   bool got = false;
@@ -104,6 +117,7 @@ TEST_CASE("peer actors authenticate each other and hand over their exchange hand
   CHECK(up_at_b.peer_id == a.id.peer_id());
   REQUIRE(up_at_b.remote_exchange);
   CHECK(up_at_b.remote_exchange.id() == (*a.exchange)->id());
+  CHECK_THAT(expect_event(a, "peer_up").text, Catch::Contains(b.id.peer_id()) && Catch::Contains("inbound"));
 
   // The exchange handles reach each other directly through the middleman.
   caf::anon_send(up_at_b.remote_exchange, ping_atom::value);
@@ -134,6 +148,7 @@ TEST_CASE("peer actors authenticate each other and hand over their exchange hand
     auto down_at_a = expect_down(a);
     CHECK(down_at_a.peer_id == b.id.peer_id());
     CHECK(down_at_a.reason.find("corrupt block") != std::string::npos);
+    CHECK_THAT(expect_event(a, "peer_down").text, Catch::Contains(b.id.peer_id()) && Catch::Contains("corrupt block"));
     auto down_at_b = expect_down(b); // told by a bye
     CHECK(down_at_b.peer_id == a.id.peer_id());
     // While banned, b cannot come back.
