@@ -13,7 +13,7 @@
 // Prints one JSON object per measurement, then a summary.
 // usage: bench_exchange [--size BYTES=1073741824] [--dir /tmp] [--only pair|fanout]
 //                       [--tls off|on|both] [--fetchers 4]
-// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_SCHED=sharing (default: stealing, as mantled), BENCH_RELAXED_SLEEP_US,
+// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_SCHED=stealing (default: sharing, as mantled), BENCH_RELAXED_SLEEP_US,
 //      BENCH_PAUSE_S (sleep before each fetch, to attach perf)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -91,10 +91,10 @@ struct bench_node {
       cfg.openssl_certificate = t->cert;
       cfg.openssl_key = t->key;
     }
-    // mantled runs CAF's default, work stealing; "sharing" blocks idle workers instead of
-    // polling them (see the branch report for what it changes).
-    if (const char* v = std::getenv("BENCH_SCHED"))
-      cfg.set("scheduler.policy", caf::atom_from_string(v));
+    // As mantled (actors/node/node.cpp): work sharing, whose idle workers block instead of
+    // polling. BENCH_SCHED=stealing measures CAF's default for comparison.
+    const char* sched = std::getenv("BENCH_SCHED");
+    cfg.set("scheduler.policy", caf::atom_from_string(sched ? sched : "sharing"));
     if (const char* v = std::getenv("BENCH_RELAXED_SLEEP_US"))
       cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::microseconds(std::atoi(v))});
     sys = std::make_unique<caf::actor_system>(cfg);
