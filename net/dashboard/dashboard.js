@@ -167,10 +167,13 @@
       out.appendChild(tr);
     }
     body.replaceChildren(out);
+    $(tableId).hidden = false;
   }
 
+  // A section whose source failed or does not exist here shows its note, not an empty table.
   function clearTable(tableId) {
     $(tableId).tBodies[0].replaceChildren();
+    $(tableId).hidden = true;
   }
 
   // ---- sections ---------------------------------------------------------------------------
@@ -402,6 +405,10 @@
     if (!a.plugin_host) note('plugins-note', 'No plugin host runs in this node.');
     else if (a.plugins_error) note('plugins-note', a.plugins_error, true);
     else note('plugins-note', '');
+    if (!a.plugin_host) {
+      clearTable('plugins-table');
+      return;
+    }
     fillTable('plugins-table', plugins.map((p) => [
       p.name,
       p.version,
