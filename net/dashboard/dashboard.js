@@ -9,6 +9,10 @@
   const TIMEOUT_MS = 8000;
   const MAX_ROWS = 200; // longer lists show their first rows and say how many are left out
   const ORDER_PAGE = 100;
+  // A node with this many pins gets its pin lists asked every PIN_SLOW_EVERY polls only: the
+  // answer grows with the count, and the count changes slowly on such a node.
+  const PIN_SLOW_COUNT = 2000;
+  const PIN_SLOW_EVERY = 5;
 
   // ---- formatting -------------------------------------------------------------------------
   const intFmt = new Intl.NumberFormat('en-US');
@@ -422,6 +426,8 @@
   // ---- polling ----------------------------------------------------------------------------
   let lastOk = null;
   let failingSince = null;
+  let pollCount = 0;
+  let lastPins = null; // {pinsR, pinsD} of the last poll that asked
 
   function settle(promise) {
     return promise.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
@@ -448,6 +454,10 @@
   }
 
   async function poll() {
+    pollCount += 1;
+    const pinCount = lastPins && lastPins.pinsR.ok && lastPins.pinsD.ok
+      ? Object.keys(lastPins.pinsR.value.Keys || {}).length + Object.keys(lastPins.pinsD.value.Keys || {}).length : 0;
+    const askPins = !lastPins || pinCount < PIN_SLOW_COUNT || pollCount % PIN_SLOW_EVERY === 0;
     const calls = {
       id: rpc('id'),
       version: rpc('version'),
@@ -455,8 +465,8 @@
       credit: rpc('mantle/credit/ls'),
       repo: rpc('repo/stat'),
       prover: rpc('mantle/prover/status'),
-      pinsR: rpc('pin/ls', { type: 'recursive' }),
-      pinsD: rpc('pin/ls', { type: 'direct' }),
+      pinsR: askPins ? rpc('pin/ls', { type: 'recursive' }) : Promise.resolve(lastPins.pinsR.value),
+      pinsD: askPins ? rpc('pin/ls', { type: 'direct' }) : Promise.resolve(lastPins.pinsD.value),
       head: rpc('mantle/chain/head'),
       vals: rpc('mantle/chain/validators'),
       orders: rpc('mantle/order/list', { limit: ORDER_PAGE }),
@@ -472,6 +482,7 @@
       showDown(r.id.error);
       return;
     }
+    if (askPins) lastPins = { pinsR: r.pinsR, pinsD: r.pinsD };
     failingSince = null;
     $('banner').hidden = true;
     document.body.classList.remove('stale');
