@@ -122,6 +122,11 @@ try {
 
   await page.goto(opt.url);
   const polls = () => page.evaluate(() => Number(document.body.dataset.polls || 0));
+  // Waits for a poll that began after this call: the one in flight may have started before.
+  async function freshPoll() {
+    const n = await polls();
+    await page.waitForFunction((k) => Number(document.body.dataset.polls || 0) >= k, n + 2, { timeout: 20000 });
+  }
   await page.waitForFunction(() => Number(document.body.dataset.polls || 0) >= 1, null, { timeout: 30000 });
   check(true, 'the page loaded and completed a poll');
 
@@ -134,8 +139,7 @@ try {
     const p = await rpc(api, 'mantle/prover/status');
     return p.reserved && !p.reserved.generating && p.reserved.bytes > 0;
   });
-  let n = await polls();
-  await page.waitForFunction((k) => Number(document.body.dataset.polls || 0) > k, n, { timeout: 15000 });
+  await freshPoll();
 
   const id = await rpc(api, 'id');
   check((await text('#peer-id')) === id.ID, 'the header shows the peer id', await text('#peer-id'));
@@ -166,11 +170,10 @@ try {
   check([...rec, ...dir].every((c) => pinRows.some((r) => r.includes(c))) && pinRows.length === rec.length + dir.length,
     'the pin list has every pinned CID', pinRows.join(' | '));
 
-  // Chain height moves (1 s blocks): the page's must lie between a reading taken just before
-  // its last poll could have started and one taken after reading the page.
+  // Chain height moves (1 s blocks): the page's must lie between a reading taken before its
+  // last poll started and one taken after reading the page.
   const before = (await rpc(api, 'mantle/chain/head')).height;
-  n = await polls();
-  await page.waitForFunction((k) => Number(document.body.dataset.polls || 0) > k, n, { timeout: 15000 });
+  await freshPoll();
   const shown = Number(await value('#chain-height'));
   const after = (await rpc(api, 'mantle/chain/head')).height;
   check(shown >= before && shown <= after, 'the chain height is the API\'s (read between two API readings)',
