@@ -14,6 +14,7 @@ const { values: opt } = parseArgs({
     'chain-off-url': { type: 'string' },
     'node-pid': { type: 'string' },
     ordered: { type: 'string' },
+    peer: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     assets: { type: 'string' },
     screenshot: { type: 'string' },
@@ -193,7 +194,25 @@ try {
   check(orderRows.length === 1 && orderRows[0].includes(opt.ordered), 'the ordered CID is in the orders table', orderRows.join(' | '));
 
   const peers = await rpc(api, 'swarm/peers');
-  check(Number(await value('#peers-count')) === peers.Peers.length, 'the peer count is swarm/peers', await text('#peers-count'));
+  check(Number(await value('#peers-count')) === peers.Peers.length && peers.Peers.length === 1,
+    'the peer count is swarm/peers (the other node)', await text('#peers-count'));
+  const peerRows = await page.locator('#peers-table tbody tr').allInnerTexts();
+  check(peerRows.length === 1 && peerRows[0].includes(opt.peer) && peerRows[0].includes(peers.Peers[0].Addr),
+    'the peers table shows the other node and its address', peerRows.join(' | '));
+
+  // Credit: the block exchange with the other node, as the ledger counts it.
+  const credit = (await rpc(api, 'mantle/credit/ls')).Peers.find((p) => p.Peer === opt.peer);
+  check(!!credit && credit.Recv >= 100000, 'the ledger counts the bytes received from the other node', JSON.stringify(credit));
+  const creditRow = page.locator('#credit-table tbody tr').filter({ has: page.locator(`td[title="${opt.peer}"]`) });
+  check((await creditRow.count()) === 1, 'the credit table has a row for the other node');
+  if (credit && (await creditRow.count()) === 1) {
+    const cells = creditRow.first().locator('td');
+    check(Number(await cells.nth(1).getAttribute('data-value')) === credit.Sent &&
+      Number(await cells.nth(2).getAttribute('data-value')) === credit.Recv,
+      'its sent and received bytes are the ledger\'s', `${await creditRow.first().innerText()} vs ${credit.Sent}/${credit.Recv}`);
+    check((await cells.nth(2).innerText()) === bytesText(credit.Recv), 'received bytes are written with their unit',
+      await cells.nth(2).innerText());
+  }
 
   // A crashed actor: the supervisor restarts it, the page's restart count goes up by one.
   const actors = await rpc(api, 'mantle/node/actors');

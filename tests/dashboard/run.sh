@@ -43,8 +43,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Options every test node gets; --console-addr only where this build has it.
-common=(--gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0)
+# Options every test node gets; --console-addr only where this build has it. Both nodes are
+# of one network (one CA), so they connect and exchange blocks: peers and credit are not empty.
+"$build/mantle" tls init-network "$work/network" > /dev/null
+common=(--gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0
+        --peer-tls-ca "$work/network/ca.crt" --peer-tls-ca-key "$work/network/ca.key")
 "$mantled" --help > "$work/help.txt" 2>&1 || true
 grep -q -- "--console-addr" "$work/help.txt" && common+=(--console-addr 127.0.0.1:0)
 
@@ -58,22 +61,34 @@ node_pid=$pid
 head -c 300000 /dev/urandom > "$work/big.bin"
 echo "dashboard test $(date +%s%N)" > "$work/small.txt"
 echo "direct pin $(date +%s%N)" > "$work/direct.txt"
-add() { curl -sf -X POST -F "file=@$1" "$api/add$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Hash"])'; }
+add() { curl -sf -X POST -F "file=@$1" "${3:-$api}/add$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Hash"])'; }
 big=$(add "$work/big.bin" "")
 small=$(add "$work/small.txt" "")
 direct=$(add "$work/direct.txt" "?pin=false")
 curl -sf -X POST "$api/pin/add?arg=$direct&recursive=false" > /dev/null
 curl -sf -X POST "$api/mantle/order/place?arg=$small" > "$work/order.json" || { echo "order/place failed"; cat "$work/order.json"; tail -20 "$work/node.log"; exit 1; }
 
-# The --chain off node, for the degraded view.
+# The --chain off node, for the degraded view, connected to the first one; the first reads a
+# file only it has.
+main_addr=$(curl -sf -X POST "$api/id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Addresses"][0])')
 port2=$(free_port)
 api2="http://127.0.0.1:$port2/api/v0"
 saved_api=$api; api=$api2
-start_mantled --data-dir "$work/node-off" --rpc-addr "127.0.0.1:$port2" "${common[@]}" --chain off
+start_mantled --data-dir "$work/node-off" --rpc-addr "127.0.0.1:$port2" "${common[@]}" --chain off \
+  --bootstrap "$main_addr" --trusted-peers '*'
 pid2=$pid
 api=$saved_api; pid=$node_pid
-echo "chain off $(date +%s%N)" > "$work/off.txt"
-curl -sf -X POST -F "file=@$work/off.txt" "$api2/add" > /dev/null
+head -c 100000 /dev/urandom > "$work/off.bin"
+off_cid=$(add "$work/off.bin" "" "$api2")
+off_id=$(curl -sf -X POST "$api2/id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ID"])')
+for _ in $(seq 1 300); do
+  curl -sf -X POST "$api/swarm/peers" > "$work/peers.json" || true
+  grep -q "$off_id" "$work/peers.json" && break
+  sleep 0.1
+done
+grep -q "$off_id" "$work/peers.json" || { echo "the two nodes did not connect"; tail -20 "$work/node.log"; exit 1; }
+curl -sf -X POST "$api/cat?arg=$off_cid" > "$work/off.back" || { echo "cat through the peer failed"; tail -20 "$work/node.log"; exit 1; }
+cmp -s "$work/off.bin" "$work/off.back" || { echo "the file read through the peer differs"; exit 1; }
 
 status=0
 node "$here/dashboard_test.mjs" \
@@ -81,6 +96,7 @@ node "$here/dashboard_test.mjs" \
   --chain-off-url "http://127.0.0.1:$port2/dashboard" \
   --node-pid "$node_pid" \
   --ordered "$small" \
+  --peer "$off_id" \
   --chromium "$chromium" \
   --assets "$here/../../net/dashboard" \
   --screenshot "$work/dashboard.png" --screenshot-copy "$build/dashboard.png" \
