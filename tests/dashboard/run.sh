@@ -49,7 +49,10 @@ trap cleanup EXIT
 common=(--gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0
         --peer-tls-ca "$work/network/ca.crt" --peer-tls-ca-key "$work/network/ca.key")
 "$mantled" --help > "$work/help.txt" 2>&1 || true
-grep -q -- "--console-addr" "$work/help.txt" && common+=(--console-addr 127.0.0.1:0)
+declare -f start_mantled > "$work/start_mantled.txt"
+if grep -q -- "--console-addr" "$work/help.txt" && ! grep -q -- "--console-addr" "$work/start_mantled.txt"; then
+  common+=(--console-addr 127.0.0.1:0) # (lib.sh's start_mantled passes it itself where it knows it)
+fi
 
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"
