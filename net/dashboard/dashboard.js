@@ -87,7 +87,7 @@
     try {
       res = await fetch(API + cmd + (q ? `?${q}` : ''), { method: 'POST', cache: 'no-store', signal: ctl.signal });
     } catch (e) {
-      throw new RpcError(ctl.signal.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : 'connection failed', 0, true);
+      throw new RpcError(ctl.signal.aborted ? `No answer within ${TIMEOUT_MS / 1000} s` : 'Connection refused or lost', 0, true);
     } finally {
       clearTimeout(timer);
     }

@@ -21,6 +21,7 @@ const { values: opt } = parseArgs({
     'screenshot-copy': { type: 'string' },
     'screenshot-off': { type: 'string' },
     'screenshot-off-copy': { type: 'string' },
+    'screenshot-down': { type: 'string' },
   },
 });
 
@@ -275,6 +276,7 @@ try {
   check((await text('#live')) === 'not answering', 'the status pill says the node is not answering', await text('#live'));
   check((await text('#banner-text')).includes('figures below are from'),
     'the banner says how old the figures are', await text('#banner-text'));
+  if (opt['screenshot-down']) await page.screenshot({ path: opt['screenshot-down'] });
   exitCode = failed === 0 ? 0 : 1;
 } catch (e) {
   check(false, 'the browser test ran to its end', e && e.stack ? e.stack : e);

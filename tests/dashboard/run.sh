@@ -104,6 +104,7 @@ node "$here/dashboard_test.mjs" \
   --assets "$here/../../net/dashboard" \
   --screenshot "$work/dashboard.png" --screenshot-copy "$build/dashboard.png" \
   --screenshot-off "$work/dashboard-chain-off.png" --screenshot-off-copy "$build/dashboard-chain-off.png" \
+  --screenshot-down "$work/dashboard-down.png" \
   || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- last lines of the node's log"
