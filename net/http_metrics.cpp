@@ -102,6 +102,7 @@ route_labeler rpc_route_labeler(std::string prefix, std::vector<std::string> com
     if (p == prefix) return "unknown";
     if (p == "/metrics" || p == "/debug/metrics/prometheus") return "metrics";
     if (p == "/psa" || p.rfind("/psa/", 0) == 0) return "psa";
+    if (p == "/dashboard" || p.rfind("/dashboard/", 0) == 0) return "dashboard";
     return "other";
   };
 }

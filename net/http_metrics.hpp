@@ -32,7 +32,7 @@ http_handler metrics_handler(metrics_registry& reg);
 
 // RPC labels: the command for "<prefix>/<command>" when it is one of `commands`, "unknown" for
 // other paths under the prefix, "metrics" for /metrics (and Kubo's /debug/metrics/prometheus),
-// "psa" for the Pinning Service API,
+// "psa" for the Pinning Service API, "dashboard" for the dashboard page and its assets,
 // "other" for the rest.
 route_labeler rpc_route_labeler(std::string prefix, std::vector<std::string> commands);
 // The same name for every request ("gateway").

@@ -6,7 +6,8 @@ pkgs=(g++ cmake ninja-build ccache pkg-config libcaf-dev liblmdb-dev libbotan-2-
 bench=0
 for arg in "$@"; do
   case "$arg" in
-    --with-test-tools) pkgs+=(nodejs npm curl python3) ;;
+    # chromium (+ its driver) for the dashboard's browser test (tests/dashboard, playwright-core).
+    --with-test-tools) pkgs+=(nodejs npm curl python3 chromium chromium-driver) ;;
     # wrk and nginx for tools/bench/gateway_bench.sh (never used by the tests).
     --with-bench-tools) pkgs+=(wrk nginx curl python3); bench=1 ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;

@@ -77,7 +77,24 @@ result<uint64_t> amount_of(http_request& r, bool required) {
   }
 }
 
+// Transactions the node signs with a keystore account: mantle/account/transfer, mantle/stake/*.
+constexpr const char* signed_kinds[] = {"transfer", "bond", "unbond", "withdraw", "validate", "chill",
+                                        "guarantee", "unguarantee", "register"};
+
+std::string signed_path(const std::string& kind) {
+  return (kind == "transfer" ? "mantle/account/" : "mantle/stake/") + kind;
+}
+
 } // namespace
+
+std::vector<std::string> chain_route_commands() {
+  std::vector<std::string> out{"mantle/chain/head",      "mantle/chain/block",  "mantle/chain/tx",
+                               "mantle/chain/validators", "mantle/chain/era",    "mantle/chain/submit",
+                               "mantle/account/new",      "mantle/account/list", "mantle/account/show"};
+  for (const char* k : signed_kinds)
+    out.push_back(signed_path(k));
+  return out;
+}
 
 void add_chain_routes(router& routes, caf::actor_system& sys) {
   routes.add_rpc("mantle/chain/head", [&sys](http_request&, response_writer& w) -> void {
@@ -172,9 +189,8 @@ void add_chain_routes(router& routes, caf::actor_system& sys) {
     reply(w, ask_validator(sys, chain_acct_atom::value, who));
   });
   // Signed with a keystore account (?account=NAME|KEY, default: the first one).
-  for (const char* kind : {"transfer", "bond", "unbond", "withdraw", "validate", "chill", "guarantee", "unguarantee",
-                           "register"}) {
-    std::string path = std::string(kind == std::string("transfer") ? "mantle/account/" : "mantle/stake/") + kind;
+  for (const char* kind : signed_kinds) {
+    std::string path = signed_path(kind);
     std::string k = kind;
     routes.add_rpc(path, [&sys, k](http_request& r, response_writer& w) -> void {
       sign_request req;

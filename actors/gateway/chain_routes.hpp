@@ -5,10 +5,15 @@
 #pragma once
 #include <caf/fwd.hpp>
 
+#include <string>
+#include <vector>
+
 namespace mantle {
 
 class router;
 
+// Command names, for the metrics labeller.
+std::vector<std::string> chain_route_commands();
 void add_chain_routes(router& routes, caf::actor_system& sys);
 
 } // namespace mantle

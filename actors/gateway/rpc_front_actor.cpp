@@ -9,6 +9,8 @@
 #include "actors/gateway/peer_routes.hpp"
 #include "actors/gateway/chain_routes.hpp"
 #include "actors/gateway/order_routes.hpp"
+#include "actors/gateway/node_routes.hpp"
+#include "net/dashboard_http.hpp"
 #include "config/log.hpp"
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
@@ -145,6 +147,8 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   add_credit_rpc(*st.routes, ledger_client(sys)); // bitswap/ledger, mantle/credit/ls
   add_chain_routes(*st.routes, sys);                // mantle/chain/*, mantle/account/*, mantle/stake/*
   add_order_routes(*st.routes, validator_order_chain(sys), *st.backend); // mantle/order/*
+  add_node_routes(*st.routes, sys); // mantle/node/actors
+  add_dashboard(*st.routes);        // GET /dashboard: the page reads the routes above from the browser
   st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
   st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
   st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));
@@ -175,6 +179,10 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   for (auto& c : credit_rpc_commands())
     commands.push_back(c);
   for (auto& c : order_route_commands())
+    commands.push_back(c);
+  for (auto& c : chain_route_commands())
+    commands.push_back(c);
+  for (auto& c : node_route_commands())
     commands.push_back(c);
   handler = instrument(global_metrics(), "rpc", rpc_route_labeler(policy.prefix, commands), std::move(handler));
   handler = with_access_log(cfg.requests_log, std::move(handler));

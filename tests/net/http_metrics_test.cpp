@@ -81,6 +81,9 @@ TEST_CASE("rpc route labels are bounded", "[metrics]") {
   CHECK(label(request("GET", "/metrics")) == "metrics");
   CHECK(label(request("GET", "/debug/metrics/prometheus")) == "metrics");
   CHECK(label(request("GET", "/psa/pins")) == "psa");
+  CHECK(label(request("GET", "/dashboard")) == "dashboard");
+  CHECK(label(request("GET", "/dashboard/dashboard.js")) == "dashboard");
+  CHECK(label(request("GET", "/dashboardx")) == "other");
   CHECK(label(request("GET", "/api/v01")) == "other");
   CHECK(label(request("GET", "/")) == "other");
 }
