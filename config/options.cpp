@@ -794,6 +794,7 @@ std::string help_text(std::string_view program) {
       out += std::string(" [default: ") + o.default_value + "]";
     out += "\n";
   }
+  out += "  --plugin.<name>.<key> <value> one setting of plugin <name> (its config section; docs/plugins.md)\n";
   out += "\nExit codes: 0 clean shutdown, 1 runtime failure, 2 bad options or configuration.\n";
   return out;
 }

@@ -190,6 +190,7 @@ caf::result<plugin_info> load(host_actor* self, const std::string& path, const p
   }
   const auto* d = opened->descriptor;
   std::string name = d->name;
+  std::optional<size_t> replaces; // a failed or stopped entry of that name, replaced once this one runs
   if (auto* old = find(self, name)) {
     if (old->rec.state != "failed" && old->rec.state != "stopped") {
       auto e = make_error(errc::conflict, "plugin '" + path + "': a plugin named '" + name + "' is already loaded (from " +
@@ -197,8 +198,7 @@ caf::result<plugin_info> load(host_actor* self, const std::string& path, const p
       log::warning(component, e.message);
       return to_caf(e);
     }
-    // A failed or stopped one is replaced.
-    st.plugins.erase(st.plugins.begin() + (old - st.plugins.data()));
+    replaces = static_cast<size_t>(old - st.plugins.data());
   } else if (self->system().registry().get<caf::actor>(caf::atom_from_string(name))) {
     auto e = make_error(errc::conflict, "plugin '" + path + "': the name '" + name + "' belongs to a node actor");
     log::warning(component, e.message);
@@ -223,11 +223,17 @@ caf::result<plugin_info> load(host_actor* self, const std::string& path, const p
   log::info(component, "loaded plugin '" + name + "' " + p.rec.version + " from " + p.rec.path);
   publish(self, "plugin_loaded", name + " " + p.rec.version + " from " + p.rec.path);
   auto out = info_of(p.rec);
-  st.plugins.push_back(std::move(p));
+  if (replaces)
+    st.plugins[*replaces] = std::move(p);
+  else
+    st.plugins.push_back(std::move(p));
   save(self);
   return out;
 }
 
+// The library stays mapped (no dlclose): CAF may still hold objects whose code is in it after
+// the actor is down (the actor object until its last reference drops, queued messages the
+// plugin created, timeouts); plugin_api.hpp and docs/plugins.md say more.
 void forget(host_actor* self, const std::string& name) {
   auto& st = self->state;
   auto it = std::find_if(st.plugins.begin(), st.plugins.end(), [&](const plugin_entry& p) { return p.rec.name == name; });
