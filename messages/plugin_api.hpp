@@ -31,10 +31,13 @@
 #pragma once
 #include <caf/actor.hpp>
 #include <caf/config.hpp>
+#include <caf/error.hpp>
 #include <caf/fwd.hpp>
 #include <caf/group.hpp>
+#include <caf/sec.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <string>
@@ -65,6 +68,19 @@ struct plugin_context {
   // "info" or "debug". Thread-safe; safe to copy and call from the plugin's actors.
   std::function<void(const std::string& level, const std::string& text)> log;
 };
+
+// An exception handler that keeps the exception's text in the exit reason, so the host's
+// plugin list (last_exit) and log say what went wrong; CAF's default keeps only the type.
+// In a plugin actor: self->set_exception_handler(mantle::exception_text_reason);
+inline caf::error exception_text_reason(caf::scheduled_actor*, std::exception_ptr& eptr) {
+  try {
+    std::rethrow_exception(eptr);
+  } catch (const std::exception& e) {
+    return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+  } catch (...) {
+    return caf::make_error(caf::sec::runtime_error, std::string("unknown exception"));
+  }
+}
 
 } // namespace mantle
 

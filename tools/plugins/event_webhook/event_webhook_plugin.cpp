@@ -134,6 +134,7 @@ caf::behavior webhook(webhook_actor* self, mantle::plugins::webhook_config cfg, 
   st.cfg = std::move(cfg);
   st.node = std::move(node);
   st.log = std::move(log);
+  self->set_exception_handler(mantle::exception_text_reason);
   // Linked: the sender ends with this actor (and a crashed sender takes it down, so the host
   // restarts both).
   st.sender = self->spawn<caf::detached + caf::linked>(sender, st.cfg);

@@ -25,6 +25,7 @@ struct policy_state {
 
 caf::behavior order_policy(caf::stateful_actor<policy_state>* self, mantle::plugins::order_rules rules) {
   self->state.rules = std::move(rules);
+  self->set_exception_handler(mantle::exception_text_reason);
   return {
     [self](mantle::mkt_ask_atom, const mantle::order_offer& offer) {
       auto d = mantle::plugins::decide_order(self->state.rules, offer);
