@@ -13,6 +13,7 @@
 #include "messages/node_types.hpp"
 #include "messages/plugin.hpp"
 #include "messages/plugin_api.hpp"
+#include "net/metrics.hpp"
 
 namespace mantle {
 
@@ -20,6 +21,11 @@ namespace {
 
 constexpr const char* component = "plugins";
 constexpr auto max_backoff = std::chrono::milliseconds(5000);
+
+counter_family restart_counter() {
+  return global_metrics().counter("mantle_plugin_restarts_total", "Restarts of plugin actors by the plugin host, by plugin.",
+                                  {"plugin"});
+}
 
 struct plugin_entry {
   plugin_record rec;
@@ -175,6 +181,7 @@ void restart_plugin(host_actor* self, const std::string& name, uint64_t generati
   if (auto failed = start_plugin(self, *p))
     return on_failure(self, *p, *failed);
   ++p->rec.restarts;
+  restart_counter().with({name}).inc();
   log::info(component, "restarted plugin '" + name + "' (restart " + std::to_string(p->rec.restarts) + ")");
   save(self);
 }
@@ -220,6 +227,7 @@ caf::result<plugin_info> load(host_actor* self, const std::string& path, const p
     log::warning(component, e.message);
     return to_caf(e);
   }
+  restart_counter().with({name}); // exposed as 0 from the start, so rate() works
   log::info(component, "loaded plugin '" + name + "' " + p.rec.version + " from " + p.rec.path);
   publish(self, "plugin_loaded", name + " " + p.rec.version + " from " + p.rec.path);
   auto out = info_of(p.rec);

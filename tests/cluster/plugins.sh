@@ -104,6 +104,8 @@ done
 failed() { grep -q "plugin 'echo' failed and is stopped" "$work/node.log"; }
 wait_until 20 failed && ok "after 6 crashes the plugin host marked echo failed" || flunk "echo not marked failed"
 [ "$(grep -c "restarted plugin 'echo'" "$work/node.log")" = 5 ] && ok "echo was restarted 5 times before" || flunk "restart count"
+curl -sf "http://127.0.0.1:$rpc/metrics" > "$work/metrics" || flunk "no /metrics"
+grep -q '^mantle_plugin_restarts_total{plugin="echo"} 5$' "$work/metrics" && ok "/metrics counts the 5 restarts of echo" || { grep plugin "$work/metrics"; flunk "plugin restarts metric"; }
 hook_failed() { grep -q '"kind":"plugin_failed"' "$work/hook.log"; }
 wait_until 20 hook_failed && ok "plugin_failed reached the webhook" || flunk "no plugin_failed at the receiver"
 post "$api/id" > /dev/null && ok "/api/v0 still answers" || flunk "RPC down after the plugin crashes"
