@@ -55,6 +55,14 @@ const option_info* find_option(std::string_view name) {
   return nullptr;
 }
 
+bool valid_actor_name(std::string_view name) {
+  if (name.empty() || name.size() > 10)
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
 bool command_line_only(std::string_view name) {
   return name == "config" || name == "help" || name == "version";
 }
@@ -110,6 +118,8 @@ const std::vector<option_info>& schema() {
     {"market-min-slots", value_kind::count, "2", "live orders that expire in fewer report slots than this are not taken"},
     {"prover", value_kind::on_off, "on", "with the chain on: send this node's work report every slot and answer its storage challenges (needs the block store in this process)"},
     {"reserve-bytes", value_kind::size, "0", "reserved space the prover offers: labels of this size kept in <data-dir>/prover, counted at a low weight in storage power; a multiple of the chain's reserved_unit_bytes (1 MiB by default)"},
+    {"plugin", value_kind::list, "", "plugin shared object (.so) to start with the node (repeatable or comma separated); its settings are plugin.<name>.<key> = value keys (docs/plugins.md)"},
+    {"market-policy", value_kind::name, "", "name of an actor (e.g. a plugin) the market asks before it takes an order; while it is not running the market takes nothing; empty: no policy"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -135,6 +145,18 @@ result<command_line> parse_command_line(const std::vector<std::string>& args) {
       name = std::string(arg);
     }
     const option_info* opt = find_option(name);
+    if (!opt && is_plugin_key(name)) {
+      auto k = parse_plugin_key(name);
+      if (!k)
+        return invalid("option '--" + name + "': " + k.err().message);
+      if (!value) {
+        if (i + 1 >= args.size())
+          return invalid("option '--" + name + "' needs a value");
+        value = args[++i];
+      }
+      out.values[name] = raw_value{*value, "--" + name};
+      continue;
+    }
     if (!opt)
       return invalid("unknown option '--" + name + "' (see --help)");
     if (opt->kind == value_kind::flag) {
@@ -185,6 +207,15 @@ result<raw_values> parse_config_text(std::string_view text, const std::string& s
     else if (!value.empty() && (value.front() == '"' || value.back() == '"'))
       return invalid(where + ": unbalanced quotes in the value of '" + key + "'");
     const option_info* opt = find_option(key);
+    if (!opt && is_plugin_key(key)) {
+      auto k = parse_plugin_key(key);
+      if (!k)
+        return invalid(where + ": " + k.err().message);
+      if (out.count(key))
+        return invalid(where + ": '" + key + "' is set twice (first at " + out[key].origin + ")");
+      out[key] = raw_value{std::string(value), where};
+      continue;
+    }
     if (!opt)
       return invalid(where + ": unknown option '" + key + "'");
     if (command_line_only(key))
@@ -649,6 +680,27 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (*s == 0)
       return fail(invalid("credit-unit must be at least 1 byte (e.g. 1MiB)"));
     o.credit_unit = *s;
+  } else if (name == "plugin") {
+    o.plugins.clear();
+    size_t start = 0;
+    while (start <= v.text.size()) {
+      size_t comma = v.text.find(',', start);
+      if (comma == std::string::npos)
+        comma = v.text.size();
+      auto item = trim(std::string_view(v.text).substr(start, comma - start));
+      if (!item.empty() && std::find(o.plugins.begin(), o.plugins.end(), item) == o.plugins.end())
+        o.plugins.emplace_back(item);
+      start = comma + 1;
+    }
+  } else if (name == "market-policy") {
+    if (!v.text.empty() && !valid_actor_name(v.text))
+      return fail(invalid("invalid actor name '" + v.text + "': 1 to 10 characters of [A-Za-z0-9_]"));
+    o.market_policy = v.text;
+  } else if (is_plugin_key(name)) {
+    auto k = parse_plugin_key(name);
+    if (!k)
+      return fail(k.err());
+    o.plugin_config[k->plugin][k->key] = v.text;
   } else {
     return invalid(v.origin + ": unknown option '" + name + "'");
   }
@@ -731,6 +783,7 @@ std::string help_text(std::string_view program) {
               : o.kind == value_kind::on_off ? " <on|off>"
               : o.kind == value_kind::peer_list ? " <addr,...>"
               : o.kind == value_kind::role ? " <role>"
+              : o.kind == value_kind::name ? " <name>"
                                                : " <level>";
     if (left.size() < 32)
       left.resize(32, ' ');
@@ -741,8 +794,32 @@ std::string help_text(std::string_view program) {
       out += std::string(" [default: ") + o.default_value + "]";
     out += "\n";
   }
+  out += "  --plugin.<name>.<key> <value> one setting of plugin <name> (its config section; docs/plugins.md)\n";
   out += "\nExit codes: 0 clean shutdown, 1 runtime failure, 2 bad options or configuration.\n";
   return out;
+}
+
+bool is_plugin_key(std::string_view option) { return option.rfind("plugin.", 0) == 0; }
+
+result<plugin_key> parse_plugin_key(std::string_view option) {
+  auto bad = [&](const std::string& why) {
+    return invalid("invalid plugin option '" + std::string(option) + "': " + why +
+                   " (expected plugin.<name>.<key>, name 1-10 of [A-Za-z0-9_], key 1-64 of [A-Za-z0-9_.-])");
+  };
+  if (!is_plugin_key(option))
+    return bad("not under plugin.");
+  std::string_view rest = option.substr(7);
+  auto dot = rest.find('.');
+  if (dot == std::string_view::npos)
+    return bad("missing the key after the plugin name");
+  std::string_view name = rest.substr(0, dot), key = rest.substr(dot + 1);
+  if (!valid_actor_name(name))
+    return bad("bad plugin name '" + std::string(name) + "'");
+  if (key.empty() || key.size() > 64 || !std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      }))
+    return bad("bad key '" + std::string(key) + "'");
+  return plugin_key{std::string(name), std::string(key)};
 }
 
 bool is_loopback_host(std::string_view host) {

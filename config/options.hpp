@@ -85,12 +85,18 @@ struct node_options {
   std::vector<std::string> trusted_peers; // base58btc peer ids ("12D3KooW..."), distinct; "*" = all
   uint64_t serve_rate = uint64_t{64} << 20; // bytes/s served to each untrusted peer; 0 = unlimited
   uint64_t credit_unit = uint64_t{1} << 20; // bytes per unit of the debt ratio (never 0)
+  // Plugins (actors/plugin_host, docs/plugins.md).
+  std::vector<std::string> plugins; // shared objects started with the node (--plugin, repeatable)
+  // Each plugin's config section: `plugin.<name>.<key> = value` gives plugin_config[name][key].
+  std::map<std::string, std::map<std::string, std::string>> plugin_config;
+  // Registry name of the actor (e.g. a plugin) the market asks before it takes an order; empty: none.
+  std::string market_policy;
 };
 
 // site_list and list options may be repeated (and a value may be a comma-separated list);
 // the occurrences of one layer add up, and a later layer replaces the whole list.
 enum class value_kind { path, address, size, count, duration, log_level, flag, site_list, list,
-                        on_off, peer_list, role };
+                        on_off, peer_list, role, name };
 
 struct option_info {
   const char* name;          // long option without "--"; also the key in config files
@@ -99,6 +105,8 @@ struct option_info {
   const char* help;
 };
 
+// Besides these, `plugin.<name>.<key>` keys (file or command line) set a plugin's config
+// section; <name> is 1-10 of [A-Za-z0-9_], <key> 1-64 of [A-Za-z0-9_.-].
 // Every option mantled accepts, in --help order. `config`, `help` and `version` are command
 // line only.
 const std::vector<option_info>& schema();
@@ -161,5 +169,12 @@ const site_mapping* find_site(const std::vector<site_mapping>& sites, std::strin
 // "localhost", 127.0.0.0/8 and ::1: the only hosts the unauthenticated block-store port
 // (--listen, actors.block-store.remote) may use.
 bool is_loopback_host(std::string_view host);
+// "plugin.<name>.<key>" -> {name, key}; an error for a malformed key under "plugin.".
+struct plugin_key {
+  std::string plugin;
+  std::string key;
+};
+result<plugin_key> parse_plugin_key(std::string_view option);
+bool is_plugin_key(std::string_view option); // starts with "plugin."
 
 } // namespace mantle::config

@@ -2,6 +2,9 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include <map>
+#include <string>
+
 #include "messages/block_store.hpp"
 #include "messages/exchange.hpp"
 #include "messages/credit.hpp"
@@ -61,6 +64,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<plugin_info>>("std::vector<mantle::plugin_info>");
   cfg.add_message_type<order_offer>("mantle::order_offer");
   cfg.add_message_type<order_decision>("mantle::order_decision");
+  // plugin host: plg_load's config section
+  cfg.add_message_type<std::map<std::string, std::string>>("std::map<std::string,std::string>");
   // credit ledger
   cfg.add_message_type<ledger_entry>("mantle::ledger_entry");
   cfg.add_message_type<std::vector<ledger_entry>>("std::vector<mantle::ledger_entry>");

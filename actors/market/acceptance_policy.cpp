@@ -42,6 +42,7 @@ const char* to_string(verdict v) {
   case verdict::no_space: return "no_space";
   case verdict::busy: return "busy";
   case verdict::not_drawn: return "not_drawn";
+  case verdict::declined: return "declined";
   }
   return "unknown";
 }

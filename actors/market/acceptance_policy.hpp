@@ -45,6 +45,7 @@ struct file_view {
   uint64_t expiry_height = 0; // 0 while pending
   uint32_t replicas = 0;
   bool replica_here = false;  // this node is one of the replicas
+  uint64_t pool = 0;          // the file's reward pool (shown to the order policy)
 };
 
 // This node at the time of the decision.
@@ -77,6 +78,7 @@ enum class verdict {
   no_space,
   busy,
   not_drawn,
+  declined,  // the order policy (--market-policy) said no in this slot (market_book, not decide)
 };
 const char* to_string(verdict v);
 

@@ -20,6 +20,7 @@
 #include "messages/exchange.hpp"
 #include "messages/market.hpp"
 #include "messages/node_types.hpp"
+#include "messages/plugin.hpp"
 #include "storage/rfc3339.hpp"
 
 namespace mantle {
@@ -50,6 +51,11 @@ struct market_state {
   std::map<market::verdict, uint64_t> last_counts;
   std::string last_error;
   uint64_t scans = 0;
+  // Order policy (--market-policy).
+  uint64_t policy_asked = 0;
+  uint64_t policy_approved = 0;
+  uint64_t policy_declined = 0;
+  std::string policy_error; // why the last scan took nothing or an ask failed; "" when fine
   static inline const char* name = "market";
 };
 
@@ -316,6 +322,63 @@ void start_job(actor_t* self, const market::fetch_job& j) {
   fetch(self, j.cid);
 }
 
+// --- the order policy (--market-policy)
+
+void policy_problem(actor_t* self, const std::string& what) {
+  auto& st = self->state;
+  if (st.policy_error != what) // once per change, not once per order and scan
+    log::warning(component, what);
+  st.policy_error = what;
+}
+
+void ask_policy(actor_t* self, const caf::actor& policy, const market::fetch_job& j) {
+  auto& st = self->state;
+  st.book->set_phase(j.cid, job_phase::asking);
+  order_offer offer;
+  offer.cid = cid_text(j.cid);
+  offer.size = j.size;
+  offer.max_replicas = st.scan.max_replicas;
+  offer.slot = market::slot_of(st.scan.height, std::max<uint64_t>(1, st.scan.slot_blocks));
+  if (auto f = st.scan.files.find(j.cid); f != st.scan.files.end()) {
+    offer.replicas = f->second.replicas;
+    offer.expires_at = f->second.expiry_height;
+    offer.pool = f->second.pool;
+  }
+  // offer.owner stays empty: the chain's file record does not keep who placed the order.
+  ++st.policy_asked;
+  auto cid_bytes = j.cid;
+  auto slot = offer.slot;
+  auto name = st.cfg.policy_name;
+  self->request(policy, st.cfg.policy_timeout, mkt_ask_atom::value, std::move(offer))
+    .then(
+      [=](order_decision& d) {
+        auto& st = self->state;
+        auto* job = st.book->job(cid_bytes);
+        if (!job || job->phase != job_phase::asking)
+          return;
+        st.policy_error.clear();
+        if (d.take) {
+          ++st.policy_approved;
+          job->phase = job_phase::fetching;
+          return start_job(self, *job);
+        }
+        ++st.policy_declined;
+        auto reason = d.reason.empty() ? std::string("declined by ") + name + " (no reason given)" : d.reason;
+        auto known = st.book->declined().find(cid_bytes);
+        if (known == st.book->declined().end() || known->second.reason != reason)
+          log::info(component, "order policy " + name + " declined " + cid_text(cid_bytes) + ": " + reason);
+        st.book->decline(cid_bytes, reason, slot, st.last_seen_height);
+      },
+      [=](caf::error& e) {
+        auto* job = self->state.book->job(cid_bytes);
+        if (!job || job->phase != job_phase::asking)
+          return;
+        self->state.book->release(cid_bytes);
+        policy_problem(self, "order policy '" + name + "' did not answer about " + cid_text(cid_bytes) + ": " +
+                               self->system().render(e) + "; asked again in the next scan");
+      });
+}
+
 // --- scanning the chain
 
 void finish_scan(actor_t* self) {
@@ -334,8 +397,20 @@ void finish_scan(actor_t* self) {
   auto plan = st.book->plan_takes(s, st.cfg.node_key, st.cfg.capacity, disk_free(st.cfg.data_dir), st.cfg.margin,
                                   now_unix_ms());
   st.last_counts = plan.counts;
-  for (auto& j : plan.take)
-    start_job(self, j);
+  if (st.cfg.policy_name.empty()) {
+    for (auto& j : plan.take)
+      start_job(self, j);
+  } else if (auto policy = resolve(st.cfg.order_policy); !policy) {
+    // Without its policy the node must not take what the policy might refuse.
+    for (auto& j : plan.take)
+      st.book->release(j.cid);
+    if (!plan.take.empty())
+      policy_problem(self, "order policy '" + st.cfg.policy_name +
+                             "' (--market-policy) is not running: the market takes no orders until it runs");
+  } else {
+    for (auto& j : plan.take)
+      ask_policy(self, policy, j);
+  }
   if (st.again) {
     st.again = false;
     scan_now(self);
@@ -390,6 +465,7 @@ void scan_files(actor_t* self, std::string after) {
           v.live = rec->status == market::file_status::live;
           v.expiry_height = rec->expiry_height;
           v.replicas = static_cast<uint32_t>(rec->replicas.size());
+          v.pool = rec->pool;
           v.replica_here = std::any_of(rec->replicas.begin(), rec->replicas.end(),
                                        [&](const auto& rp) { return rp.node_key == st.cfg.node_key; });
           s.roots[c] = rec->proof_root;
@@ -469,6 +545,13 @@ std::string status_json(actor_t* self) {
   json counts = json::object();
   for (const auto& [v, n] : st.last_counts)
     counts[market::to_string(v)] = n;
+  json declined = json::array();
+  for (const auto& [c, d] : b.declined())
+    declined.push_back({{"cid", cid_text(c)}, {"reason", d.reason}, {"slot", d.slot}, {"height", d.height}});
+  json policy = {{"name", st.cfg.policy_name}, {"asked", st.policy_asked}, {"approved", st.policy_approved},
+                 {"declined_total", st.policy_declined}, {"declined", declined}, {"error", st.policy_error}};
+  if (!st.cfg.policy_name.empty())
+    policy["running"] = static_cast<bool>(resolve(st.cfg.order_policy));
   const auto& o = b.options();
   uint64_t free_disk = disk_free(st.cfg.data_dir);
   json out = {
@@ -479,6 +562,7 @@ std::string status_json(actor_t* self) {
     {"lost", lost},
     {"last_scan", {{"height", st.scanned_height}, {"files", st.scanned_files}, {"scans", st.scans},
                    {"verdicts", counts}, {"error", st.last_error}}},
+    {"policy", policy},
     {"capacity", {{"configured", st.cfg.capacity}, {"held_bytes", b.held_bytes()},
                   {"fetching_bytes", b.fetching_bytes()},
                   {"free", market::free_capacity(st.cfg.capacity, free_disk, st.cfg.margin, b.held_bytes(),

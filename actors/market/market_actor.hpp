@@ -40,6 +40,14 @@ struct market_actor_config {
   std::chrono::milliseconds fetch_timeout{60000}; // a DAG fetch without progress this long fails
   std::chrono::milliseconds rescan_interval{10000}; // scan even when no block event arrives
   std::chrono::milliseconds chain_timeout{10000};   // one read or scan of the validator
+  // Order policy (--market-policy): when `policy_name` is set, each order the market's own
+  // checks would take is first offered to that actor, (mkt_ask_atom, order_offer) ->
+  // order_decision (messages/plugin.hpp). A "no" is remembered for the slot with its reason
+  // (status "policy.declined"); no answer within `policy_timeout` sets the order aside until
+  // the next scan; while the actor is not running nothing is taken.
+  std::string policy_name;
+  std::function<caf::actor()> order_policy; // resolves policy_name
+  std::chrono::milliseconds policy_timeout{5000};
 };
 
 caf::actor spawn_market_actor(caf::actor_system& sys, market_actor_config cfg);

@@ -8,6 +8,7 @@ namespace mantle::market {
 
 const char* to_string(job_phase p) {
   switch (p) {
+  case job_phase::asking: return "asking_policy";
   case job_phase::fetching: return "fetching";
   case job_phase::pinning: return "pinning";
   case job_phase::verifying: return "verifying";
@@ -72,12 +73,17 @@ market_book::plan market_book::plan_takes(const chain_snapshot& s, const std::st
   n.height = s.height;
   n.slot_blocks = s.slot_blocks;
   n.max_replicas = s.max_replicas;
+  uint64_t slot = slot_of(s.height, std::max<uint64_t>(1, s.slot_blocks));
+  for (auto it = declined_.begin(); it != declined_.end();)
+    it = it->second.slot < slot ? declined_.erase(it) : std::next(it);
   for (const auto& [c, f] : s.files) {
     n.free_bytes = free_capacity(configured_capacity, disk_free, margin, held_bytes(), fetching_bytes());
     n.fetching = static_cast<uint32_t>(jobs_.size());
     auto r = s.roots.find(c);
     std::string root = r != s.roots.end() ? r->second : std::string{};
     auto d = decide(f, n, state_of(c, f.size, root), lost_slot(c), opts_);
+    if (d.take() && declined_.count(c))
+      d.what = verdict::declined;
     ++out.counts[d.what];
     if (!d.take())
       continue;
@@ -158,6 +164,11 @@ std::vector<std::string> market_book::unclaimed() const {
 }
 
 void market_book::release(const std::string& cid) { jobs_.erase(cid); }
+
+void market_book::decline(const std::string& cid, std::string reason, uint64_t slot, uint64_t height) {
+  jobs_.erase(cid);
+  declined_[cid] = declined_order{cid, std::move(reason), slot, height};
+}
 
 local_state market_book::state_of(const std::string& cid, uint64_t size, const std::string& root) const {
   if (held_.count(cid))

@@ -25,7 +25,7 @@ struct chain_snapshot {
   std::map<std::string, uint64_t> node_set;     // this node's committed set: CID -> size
 };
 
-enum class job_phase { fetching, pinning, verifying };
+enum class job_phase { asking, fetching, pinning, verifying }; // asking: the order policy
 const char* to_string(job_phase p);
 
 struct fetch_job {
@@ -52,6 +52,14 @@ struct abandoned_order {
   uint64_t size = 0;        // the order abandoned: a later order of the same CID with another
   std::string proof_root;   // size or root (after the file closed) is looked at afresh
   std::string reason;
+  uint64_t height = 0;
+};
+
+// An order the policy (--market-policy) declined: not asked again in the same slot.
+struct declined_order {
+  std::string cid;
+  std::string reason;
+  uint64_t slot = 0;
   uint64_t height = 0;
 };
 
@@ -97,6 +105,10 @@ public:
   std::vector<std::string> unclaimed() const;
   // A failure that is not the order's fault (block store down): retried in a later scan.
   void release(const std::string& cid);
+  // The order policy said no: the job ends, and plan_takes gives the file the verdict
+  // `declined` for the rest of `slot` (the policy is asked again in the next slot).
+  void decline(const std::string& cid, std::string reason, uint64_t slot, uint64_t height);
+  const std::map<std::string, declined_order>& declined() const { return declined_; }
 
   // `size` and `root` are the file record's (an abandoned order matches only the same ones).
   local_state state_of(const std::string& cid, uint64_t size, const std::string& root) const;
@@ -117,6 +129,7 @@ private:
   std::deque<abandoned_order> abandoned_;        // oldest first
   std::map<std::string, size_t> abandoned_index_; // order key -> how many entries of it are queued
   std::map<std::string, uint64_t> lost_;          // cid -> slot in which the replica was lost
+  std::map<std::string, declined_order> declined_; // by cid; entries of past slots are pruned
 };
 
 } // namespace mantle::market

@@ -14,12 +14,14 @@
 #include "actors/peer/dial_book.hpp"
 #include "actors/peer/peer_actor.hpp"
 #include "actors/market/market_actor.hpp"
+#include "actors/plugin_host/plugin_host_actor.hpp"
 #include "actors/node/node.hpp"
 #include "actors/pinning/pinner_actor.hpp"
 #include "actors/prover/prover_actor.hpp"
 #include "actors/validator/validator_actor.hpp"
 #include "messages/market.hpp"
 #include "messages/pinner.hpp"
+#include "messages/plugin.hpp"
 #include "storage/psa_store.hpp"
 #include "config/log.hpp"
 #include "config/version.hpp"
@@ -197,13 +199,27 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
     mc.policy.min_slots_left = env.options.market_min_slots;
     mc.capacity = env.options.market_capacity;
     mc.fetch_timeout = env.options.market_fetch_timeout;
+    mc.policy_name = env.options.market_policy;
     out.push_back({market_name, [mc](caf::actor_system& sys) mutable {
       mc.chain = registry_resolver(sys, "validator");
       mc.exchange = registry_resolver(sys, "exchange");
       mc.store = registry_resolver(sys, "blocks");
       mc.prover = registry_resolver(sys, prover_name);
+      if (!mc.policy_name.empty())
+        mc.order_policy = registry_resolver(sys, mc.policy_name);
       return spawn_market_actor(sys, mc);
     }});
+  }
+  {
+    // Plugin host (actors/plugin_host): after the market, so a policy plugin's first answers
+    // find it running; the book keeps the loaded plugins across restarts of the host.
+    plugin_host_config ph;
+    ph.paths = env.options.plugins;
+    ph.configs = env.options.plugin_config;
+    ph.peer_id = env.identity.peer_id();
+    ph.data_dir = env.options.data_dir;
+    ph.book = std::make_shared<plugin_book>();
+    out.push_back({plugin_host_name, [ph](caf::actor_system& sys) { return spawn_plugin_host(sys, ph); }});
   }
   return out;
 }

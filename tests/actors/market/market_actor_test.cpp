@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "actors/market/market_actor.hpp"
+#include "actors/plugin_host/plugin_host_actor.hpp"
+#include "messages/plugin.hpp"
 #include "actors/prover/file_proof.hpp"
 #include "actors/validator/state_tables.hpp"
 #include "actors/validator/tx.hpp"
@@ -267,4 +269,96 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   CHECK(st["fetching"].empty());
   CHECK(st["taken"].size() == 1);
   CHECK(recorder_log->adds() == 1);
+}
+
+// --market-policy: while the policy actor is not running the market takes nothing and says
+// why; once the real order_policy plugin runs, it takes what the policy allows and records the
+// policy's "no" with its reason.
+TEST_CASE("market actor: asks the order policy, takes nothing without it", "[market][market_actor][plugins]") {
+  test::system_fixture f;
+  test::node a(f);
+  test::node b(f);
+  test::connect(a, "node-a", b, "node-b");
+  auto& sys = *f.sys;
+  auto small_bytes = test::pattern(100 * 1000, 11);
+  auto small = a.add(small_bytes);
+  auto big_bytes = test::pattern(600 * 1000, 12);
+  auto big = a.add(big_bytes);
+
+  auto id = node_identity::generate();
+  test::temp_dir chain_dir("mantle-market-policy");
+  validator_actor_config vc;
+  vc.data_dir = chain_dir.path;
+  vc.identity = &id;
+  vc.durable = false;
+  stopper cleanup{sys, {}};
+  auto validator = spawn_validator_actor(sys, vc);
+  cleanup.actors.push_back(validator);
+  auto recorder_log = std::make_shared<prover_log>();
+  auto prover = sys.spawn(prover_recorder, recorder_log);
+  cleanup.actors.push_back(prover);
+  auto host = spawn_plugin_host(sys, plugin_host_config{});
+  cleanup.actors.push_back(host);
+
+  market_actor_config mc;
+  mc.node_key = id.public_key();
+  mc.data_dir = b.dir.path;
+  mc.chain = [validator] { return validator; };
+  auto bx = b.exchange;
+  mc.exchange = [bx] { return bx; };
+  auto bb = b.blocks;
+  mc.store = [bb] { return bb; };
+  mc.prover = [prover] { return prover; };
+  mc.local_store = b.store;
+  mc.capacity = uint64_t{1} << 30;
+  mc.fetch_timeout = 5s;
+  mc.rescan_interval = 300ms;
+  mc.policy_name = "ord_policy";
+  mc.order_policy = [&sys] { return sys.registry().get<caf::actor>(caf::atom_from_string("ord_policy")); };
+  auto market = spawn_market_actor(sys, mc);
+  cleanup.actors.push_back(market);
+  std::string keys = chain_dir.path + "/keystore";
+  place_order(sys, validator, keys, small, small_bytes.size(), root_of(*a.store, small));
+  place_order(sys, validator, keys, big, big_bytes.size(), root_of(*a.store, big));
+
+  // No policy running: several scans of pending orders, nothing taken, the reason shown.
+  nlohmann::json st;
+  CHECK(test::wait_until([&] {
+    st = status_of(sys, market);
+    return st["last_scan"]["scans"].get<uint64_t>() >= 3 && st["last_scan"]["files"].get<uint64_t>() == 2;
+  }));
+  INFO(st.dump(2));
+  CHECK(st["taken"].empty());
+  CHECK(st["fetching"].empty());
+  CHECK(st["policy"]["running"] == false);
+  CHECK(st["policy"]["error"].get<std::string>().find("order policy 'ord_policy' (--market-policy) is not running") == 0);
+  CHECK(st["policy"]["asked"] == 0);
+
+  caf::scoped_actor self{sys};
+  bool loaded = false;
+  self->request(host, 10s, plg_load_atom::value, std::string(MANTLE_PLUGIN_DIR) + "/order_policy.so",
+                std::map<std::string, std::string>{{"max-size", "500000"}})
+    .receive([&](plugin_info&) { loaded = true; }, [&](caf::error& e) { FAIL(from_caf(e).message); });
+  REQUIRE(loaded);
+
+  bool settled = test::wait_until([&] {
+    st = status_of(sys, market);
+    return st["taken"].size() == 1 && st["policy"]["declined"].size() == 1;
+  });
+  INFO(st.dump(2));
+  REQUIRE(settled);
+  CHECK(find_cid(st["taken"], small));
+  auto* d = find_cid(st["policy"]["declined"], big);
+  REQUIRE(d);
+  CHECK((*d)["reason"] == "size " + std::to_string(big_bytes.size()) + " bytes is above max-size 500000");
+  CHECK(st["policy"]["running"] == true);
+  CHECK(st["policy"]["error"] == "");
+  CHECK(st["policy"]["approved"] == 1);
+  // Later scans of the same slot do not ask again: the verdict is "declined".
+  CHECK(test::wait_until([&] {
+    st = status_of(sys, market);
+    return st["last_scan"]["verdicts"].contains("declined");
+  }));
+  CHECK(recorder_log->adds() == 1);
+  CHECK(!pin_of(*b.store, big));
 }

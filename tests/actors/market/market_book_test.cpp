@@ -32,6 +32,12 @@ void add_file(chain_snapshot& s, char c, uint64_t size, uint32_t replicas = 0, b
   s.roots[f.cid] = std::string(32, c);
 }
 
+// `s` as seen at another height.
+chain_snapshot snapshot_with(chain_snapshot s, uint64_t height) {
+  s.height = height;
+  return s;
+}
+
 policy_options opts() {
   policy_options o;
   o.max_fetches = 2;
@@ -166,4 +172,32 @@ TEST_CASE("book: files of the node's set it did not know are held (after a resta
   CHECK(b.held().at(cid_of('a')).reported);
   CHECK(b.held_bytes() == 10);
   CHECK(b.plan_takes(s, node_key, 0, 1 << 20, 0, 0).take.empty());
+}
+
+TEST_CASE("market book: an order the policy declined waits for the next slot", "[market][plugins]") {
+  market_book b(opts());
+  auto s = snapshot(101); // slot 10 with 10-block slots
+  add_file(s, 'a', 1000);
+  add_file(s, 'b', 1000);
+  auto p = b.plan_takes(s, node_key, 1u << 30, 0, 0, 1);
+  REQUIRE(p.take.size() == 2);
+  b.decline(cid_of('a'), "too big for this node", slot_of(s.height, s.slot_blocks), s.height);
+  b.release(cid_of('b')); // e.g. the policy did not answer: looked at again in the next scan
+  CHECK(b.jobs().empty());
+  REQUIRE(b.declined().count(cid_of('a')));
+  CHECK(b.declined().at(cid_of('a')).reason == "too big for this node");
+
+  // Same slot: 'a' is declined without asking, 'b' is planned again.
+  p = b.plan_takes(snapshot_with(s, 109), node_key, 1u << 30, 0, 0, 2);
+  REQUIRE(p.take.size() == 1);
+  CHECK(p.take[0].cid == cid_of('b'));
+  CHECK(p.counts[verdict::declined] == 1);
+  CHECK(b.declined().count(cid_of('a')));
+
+  // Next slot: the policy is asked again (and the old "no" is forgotten).
+  p = b.plan_takes(snapshot_with(s, 111), node_key, 1u << 30, 0, 0, 3);
+  REQUIRE(p.take.size() == 1);
+  CHECK(p.take[0].cid == cid_of('a'));
+  CHECK(p.counts[verdict::declined] == 0);
+  CHECK(b.declined().empty());
 }
