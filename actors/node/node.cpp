@@ -189,7 +189,7 @@ int run(int argc, char** argv, const children_factory& make_children) {
       self->receive([&](caf::down_msg& dm) { reason = dm.reason; });
       received_signal = waiter.received();
     }
-    reason_text = reason.category() == caf::atom("mantle") ? from_caf(reason).describe() : sys.render(reason);
+    reason_text = !reason ? std::string("normal") : reason.category() == caf::atom("mantle") ? from_caf(reason).describe() : sys.render(reason);
     // Leaving this scope destroys the actor system, which waits for every actor to finish.
   }
   if (is_clean_shutdown(reason)) {

@@ -87,6 +87,8 @@ caf::error refuse(std::string msg) { return to_caf(make_error(errc::invalid_inpu
 caf::error unavailable(std::string msg) { return to_caf(make_error(errc::unavailable, std::move(msg))); }
 
 std::string render(peer_self self, const caf::error& e) {
+  if (!e) // an actor that quit without a reason
+    return "normal";
   if (e.category() == caf::atom("mantle"))
     return from_caf(e).message;
   return self->system().render(e);

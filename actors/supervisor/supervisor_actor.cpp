@@ -83,6 +83,9 @@ restart_policy::clock_ms now_ms(supervisor_actor* self) {
 }
 
 std::string describe(supervisor_actor* self, const caf::error& reason) {
+  // An empty error (a child that called quit() without a reason) has no category to read.
+  if (!reason)
+    return "normal";
   if (reason.category() == caf::atom("mantle"))
     return from_caf(reason).describe();
   return self->system().render(reason);
