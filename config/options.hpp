@@ -85,6 +85,10 @@ struct node_options {
   std::vector<std::string> trusted_peers; // base58btc peer ids ("12D3KooW..."), distinct; "*" = all
   uint64_t serve_rate = uint64_t{64} << 20; // bytes/s served to each untrusted peer; 0 = unlimited
   uint64_t credit_unit = uint64_t{1} << 20; // bytes per unit of the debt ratio (never 0)
+  // Remote actor console (actors/console): where it is published (nullopt: off) and the admin
+  // key file (empty: <data-dir>/console.key, generated on first start).
+  std::optional<host_port> console_addr = host_port{"127.0.0.1", 5002};
+  std::string console_key_file;
 };
 
 // site_list and list options may be repeated (and a value may be a comma-separated list);

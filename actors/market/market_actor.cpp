@@ -21,6 +21,7 @@
 #include "messages/market.hpp"
 #include "messages/node_types.hpp"
 #include "storage/rfc3339.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -492,7 +493,7 @@ caf::behavior market_actor(actor_t* self, market_actor_config cfg) {
   log::info(component, "market running: take-ppm " + std::to_string(st.cfg.policy.take_ppm) + ", capacity " +
                          (st.cfg.capacity ? std::to_string(st.cfg.capacity) + " bytes" : std::string("automatic")) +
                          ", fetch timeout " + seconds_text(st.cfg.fetch_timeout));
-  return {
+  return with_mailbox_probe(self, {
     [=](const node_event& ev) { on_event(self, ev); },
     [=](mkt_tick_atom, const std::string& cid_bytes) { fetch(self, cid_bytes); }, // a fetch retry
     [=](mkt_tick_atom) {
@@ -533,7 +534,7 @@ caf::behavior market_actor(actor_t* self, market_actor_config cfg) {
       }
       return *rp;
     },
-  };
+  });
 }
 
 } // namespace

@@ -22,6 +22,7 @@
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
 #include "messages/peer.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -437,7 +438,7 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
     self->quit(em.reason);
   });
   listen(self, 1);
-  return {
+  return with_mailbox_probe(self, {
     [=](p_tick_atom) { on_tick(self); },
     [=](p_listen_atom, int attempt) { listen(self, attempt); },
     [=](p_hello_atom, const std::string& ikey, const std::string& inonce, const caf::actor& iex,
@@ -602,7 +603,7 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
         return to_caf(make_error(errc::not_found, "this node runs no " + name));
       return a;
     },
-  };
+  });
 }
 
 } // namespace
