@@ -43,7 +43,7 @@ constexpr const char* component = "console";
 constexpr int publish_attempts = 50; // a restarted console waits up to 5 s for its old port
 constexpr auto publish_retry = std::chrono::milliseconds(100);
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 using clock_type = console::console_auth::clock;
 using publish_retry_atom = caf::atom_constant<caf::atom("con_pub")>; // internal: publish again
 
@@ -252,7 +252,7 @@ result<json> credit_cmd(worker_self* self, const console_actor_config& cfg) {
   auto entries = ask<std::vector<ledger_entry>>(self, credit_ledger_name, cfg.ask_timeout, ledger_atom::value);
   if (!entries)
     return entries.err();
-  return credit_list_json(*entries)["Peers"];
+  return json::parse(credit_list_json(*entries)["Peers"].dump());
 }
 
 result<json> send_cmd(worker_self* self, const console_actor_config& cfg, const std::vector<std::string>& args) {

@@ -225,8 +225,8 @@ result<std::map<std::string, std::string>> parse_key_values(const std::vector<st
   return out;
 }
 
-nlohmann::json help_json() {
-  auto out = nlohmann::json::array();
+nlohmann::ordered_json help_json() {
+  auto out = nlohmann::ordered_json::array();
   for (auto& c : commands())
     out.push_back({{"command", c.verb}, {"usage", c.usage}, {"help", c.help}});
   return out;

@@ -57,6 +57,6 @@ result<send_arg> parse_send_arg(const std::string& word);
 result<std::map<std::string, std::string>> parse_key_values(const std::vector<std::string>& words);
 
 // `help` as JSON: [{"command","usage","help"}].
-nlohmann::json help_json();
+nlohmann::ordered_json help_json();
 
 } // namespace mantle::console

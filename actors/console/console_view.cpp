@@ -5,7 +5,7 @@
 
 namespace mantle::console {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string format_uptime(int64_t ms) {
   int64_t s = ms / 1000;

@@ -32,7 +32,7 @@ struct node_status {
   std::optional<uint64_t> pins;
   std::map<std::string, std::string> unavailable; // field -> why
 };
-nlohmann::json status_json(const node_status& s);
+nlohmann::ordered_json status_json(const node_status& s);
 
 // A child's mailbox: a size, or nullopt when it did not answer the probe in time ("busy") or is
 // not running.
@@ -40,15 +40,15 @@ using mailbox_sizes = std::map<std::string, std::optional<uint64_t>>;
 
 // `tree`: one row per supervised child ("kind":"actor") then per plugin ("kind":"plugin").
 // `plugins_error` set: the plugin host is absent or did not answer (no plugin rows).
-nlohmann::json tree_json(const supervisor_stats& s, const mailbox_sizes& mbox, const std::vector<plugin_info>& plugins);
+nlohmann::ordered_json tree_json(const supervisor_stats& s, const mailbox_sizes& mbox, const std::vector<plugin_info>& plugins);
 
-nlohmann::json peers_json(const std::vector<peer_entry>& peers);
-nlohmann::json pins_json(const std::vector<pin_entry>& pins);
-nlohmann::json plugins_json(const std::vector<plugin_info>& plugins);
-nlohmann::json plugin_json(const plugin_info& p);
+nlohmann::ordered_json peers_json(const std::vector<peer_entry>& peers);
+nlohmann::ordered_json pins_json(const std::vector<pin_entry>& pins);
+nlohmann::ordered_json plugins_json(const std::vector<plugin_info>& plugins);
+nlohmann::ordered_json plugin_json(const plugin_info& p);
 
 // `chain`: the validator's head and validator set answers (their JSON texts) merged.
-result<nlohmann::json> chain_json(const std::string& head, const std::string& validators);
+result<nlohmann::ordered_json> chain_json(const std::string& head, const std::string& validators);
 
 // A duration for people: "3d 4h", "2h 5m", "42s".
 std::string format_uptime(int64_t ms);

@@ -5,7 +5,7 @@
 # pty with line editing and the history file.
 # usage: console.sh <build-dir>
 set -uo pipefail
-build=${1:?build dir}
+build=$(cd "${1:?build dir}" && pwd)
 mantled="$build/mantled"
 cli="$build/mantle"
 work=$(mktemp -d /tmp/mantle-console.XXXXXX)
@@ -145,30 +145,36 @@ import os, pty, sys, time, select
 cli, addr, key = sys.argv[1:4]
 pid, fd = pty.fork()
 if pid == 0:
+    os.environ["TERM"] = "xterm"
     os.execv(cli, [cli, "console", addr, "--key-file", key])
 out = b""
-def read_until(token, limit=30):
+def read_until(token, after=0, limit=30):
+    """Reads until `token` shows up after offset `after`; returns the offset past it, or -1."""
     global out
     end = time.time() + limit
-    while time.time() < end:
+    while True:
+        at = out.find(token, after)
+        if at >= 0:
+            return at + len(token)
+        if time.time() >= end:
+            return -1
         r, _, _ = select.select([fd], [], [], 0.2)
         if r:
             try:
                 chunk = os.read(fd, 4096)
             except OSError:
-                return False
+                chunk = b""
             if not chunk:
-                return False
+                return -1
             out += chunk
-            if token in out:
-                return True
-    return False
-ok = read_until(b"mantle> ")
+at = read_until(b"mantle> ")
+ok = at >= 0
 os.write(fd, b"tatus\x01s\r")          # typed "tatus", Ctrl-A, "s": the line is "status"
-ok = ok and read_until(b"peer_id:")
-ok = ok and read_until(b"mantle> ")
+at = read_until(b"peer_id:", max(at, 0)) if ok else -1
+ok = ok and at >= 0
+ok = ok and read_until(b"mantle> ", at) >= 0
 os.write(fd, b"quit\r")
-read_until(b"\n\n", 5)
+read_until(b"never printed", 0, 5)      # until the client exits and the pty closes
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace"))
 print("\nPTY-RESULT", "ok" if ok else "timeout", os.waitstatus_to_exitcode(status))

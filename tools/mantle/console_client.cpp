@@ -84,7 +84,7 @@ public:
             out = {exit_failed, r.error};
             return;
           }
-          auto j = nlohmann::json::parse(r.json, nullptr, false);
+          auto j = nlohmann::ordered_json::parse(r.json, nullptr, false);
           if (j.is_discarded()) {
             out = {exit_failed, "the console answered something that is not JSON"};
             return;

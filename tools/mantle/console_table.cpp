@@ -5,7 +5,7 @@
 
 namespace mantle::cli {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 

@@ -8,10 +8,10 @@
 
 namespace mantle::cli {
 
-std::string render_console_json(const nlohmann::json& j);
+std::string render_console_json(const nlohmann::ordered_json& j);
 
 // One cell: strings as they are, null as "-", numbers and booleans as JSON writes them,
 // objects and arrays as compact JSON.
-std::string console_cell(const nlohmann::json& v);
+std::string console_cell(const nlohmann::ordered_json& v);
 
 } // namespace mantle::cli
