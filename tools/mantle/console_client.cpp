@@ -64,6 +64,7 @@ public:
     : sys_(sys), self_(sys), console_(std::move(console)), json_(json) {}
 
   outcome login(const std::string& key) {
+    key_ = key;
     outcome out;
     std::string nonce;
     self_->request(console_, login_timeout, con_hello_atom::value)
@@ -75,8 +76,18 @@ public:
     return out;
   }
 
-  outcome command(const std::string& line) {
+  // A console that was restarted (or its node) has a new handle: connect and log in again, once.
+  bool reconnect(const config::host_port& where) {
+    auto h = sys_.middleman().remote_actor(where.host, where.port);
+    if (!h)
+      return false;
+    console_ = *h;
+    return login(key_).code == exit_ok;
+  }
+
+  outcome command(const std::string& line, const config::host_port* where = nullptr) {
     outcome out;
+    bool lost = false;
     self_->request(console_, command_timeout, con_cmd_atom::value, token_, line)
       .receive(
         [&](console_reply& r) {
@@ -91,7 +102,15 @@ public:
           }
           std::cout << (json_ ? j.dump(2) + "\n" : render_console_json(j)) << std::flush;
         },
-        [&](caf::error& e) { out = from_error(sys_, e); });
+        [&](caf::error& e) {
+          lost = e == caf::sec::request_receiver_down || e == caf::sec::remote_linking_failed;
+          out = from_error(sys_, e);
+        });
+    if (lost && where) {
+      std::cerr << "the console went away; reconnecting to " << where->str() << "\n";
+      if (reconnect(*where))
+        return command(line, nullptr);
+    }
     return out;
   }
 
@@ -154,6 +173,7 @@ private:
   caf::scoped_actor self_;
   caf::actor console_;
   bool json_;
+  std::string key_;
   std::string token_;
 };
 
@@ -163,7 +183,8 @@ std::string history_path() {
 }
 
 // One line: watch or a command; an error goes to stderr.
-int run_line(console_session& s, const std::string& line, uint64_t count, std::chrono::milliseconds timeout) {
+int run_line(console_session& s, const std::string& line, uint64_t count, std::chrono::milliseconds timeout,
+             const config::host_port* where = nullptr) {
   auto words = console::split_words(line);
   if (!words) {
     std::cerr << "Error: " << words.err().message << "\n";
@@ -173,18 +194,18 @@ int run_line(console_session& s, const std::string& line, uint64_t count, std::c
   if (!words->empty() && (*words)[0] == "watch")
     o = s.watch({words->begin() + 1, words->end()}, count, timeout);
   else
-    o = s.command(line);
+    o = s.command(line, where);
   if (o.code != exit_ok)
     std::cerr << (o.code == console_exit_refused ? "Refused: " : "Error: ") << o.message << "\n";
   return o.code;
 }
 
-int interactive(console_session& s, const std::string& where) {
+int interactive(console_session& s, const config::host_port& where) {
   auto hist = history_path();
   using_history();
   if (!hist.empty())
     read_history(hist.c_str());
-  std::cout << "connected to the console of " << where << " (help lists the commands, quit or Ctrl-D leaves)\n";
+  std::cout << "connected to the console of " << where.str() << " (help lists the commands, quit or Ctrl-D leaves)\n";
   int last = exit_ok;
   while (true) {
     interrupted = 0;
@@ -207,7 +228,7 @@ int interactive(console_session& s, const std::string& where) {
       write_history(hist.c_str());
     if (line.substr(first) == "quit" || line.substr(first) == "exit")
       break;
-    last = run_line(s, line, 0, std::chrono::milliseconds(0));
+    last = run_line(s, line, 0, std::chrono::milliseconds(0), &where);
     if (last == console_exit_refused) // the session is gone: nothing more will work
       break;
   }
@@ -300,7 +321,7 @@ int run_console(const invocation& inv) {
       return in.code;
     }
     catch_sigint();
-    rc = one ? run_line(s, *one, count, timeout) : interactive(s, where->str());
+    rc = one ? run_line(s, *one, count, timeout) : interactive(s, *where);
   }
   return rc;
 }
