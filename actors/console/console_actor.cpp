@@ -280,20 +280,30 @@ result<json> send_cmd(worker_self* self, const console_actor_config& cfg, const 
       case kind::text: mb.append(a->s); sent.push_back(a->s); break;
     }
   }
-  std::optional<result<std::string>> reply;
+  std::optional<result<json>> reply;
   // No handler can take "any reply" in CAF 0.17: the reply is caught as the unexpected_response
-  // error, which carries it as its context.
+  // error, which carries it as its context. A reply that is one JSON text (the validator's
+  // answers) is shown as JSON, anything else as CAF renders it.
   self->request(dest, cfg.ask_timeout, mb.to_message())
     .receive([&](console_reply&) { reply.emplace(make_error(errc::internal, "unexpected console reply")); },
              [&](caf::error& e) {
-               if (e == caf::sec::unexpected_response)
-                 reply.emplace(caf::to_string(e.context()));
-               else
+               if (e != caf::sec::unexpected_response) {
                  reply.emplace(describe(self->system(), e, name, cfg.ask_timeout));
+                 return;
+               }
+               const auto& ctx = e.context();
+               if (ctx.match_elements<std::string>()) {
+                 auto j = json::parse(ctx.get_as<std::string>(0), nullptr, false);
+                 if (!j.is_discarded() && (j.is_object() || j.is_array())) {
+                   reply.emplace(std::move(j));
+                   return;
+                 }
+               }
+               reply.emplace(json(caf::to_string(ctx)));
              });
   if (!*reply)
     return reply->err();
-  return json{{"actor", name}, {"message", sent}, {"reply", **reply}};
+  return json{{"actor", name}, {"message", sent}, {"reply", std::move(**reply)}};
 }
 
 error no_plugin_host() {

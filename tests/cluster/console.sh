@@ -99,14 +99,23 @@ con -c chain
 grep -q "^height:" "$work/out" && grep -q "^validators:" "$work/out" && ok "chain prints the head and a validator table" \
   || bad "chain: $(cat "$work/out")"
 
-con --json -c orders
-expect "orders --json: a list" list "$(py 'type(d).__name__')"
+curl -sf -X POST "$api/mantle/order/place?arg=$cid" > /dev/null && ok "order placed for it" || bad "order place refused"
+for _ in $(seq 1 100); do
+  con --json -c orders
+  [ "$(py "[o['cid'] for o in d]")" = "['$cid']" ] && break
+  sleep 0.2
+done
+expect "orders --json: the order, once in a block" "['$cid']" "$(py "[o['cid'] for o in d]")"
+con -c orders
+grep -Eq "^[^ ]+ +$cid " "$work/out" && ok "orders prints it in a table" || bad "orders: $(cat "$work/out" "$work/err")"
 con -c credit
 expect "credit exits 0" 0 "$rc"
 
 con -c "send block-store stats"
 expect "send exits 0" 0 "$rc"
-grep -q "repo_stat" "$work/out" && ok "send block-store stats prints the typed reply" || bad "send: $(cat "$work/out")"
+grep -q "^reply: *(mantle::repo_stat(" "$work/out" && ok "send block-store stats prints the typed reply" || bad "send: $(cat "$work/out")"
+con --json -c "send chain head"
+expect "send chain head --json: the validator's JSON answer" True "$(py 'd["actor"] == "validator" and d["reply"]["height"] > 0')"
 con -c "send blocks nonsense"
 expect "send of a message the actor does not know: exit 1" 1 "$rc"
 grep -q "does not understand" "$work/err" && ok "and says why" || bad "send nonsense: $(cat "$work/err")"

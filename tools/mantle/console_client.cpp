@@ -61,7 +61,23 @@ outcome from_error(caf::actor_system& sys, const caf::error& e) {
 class console_session {
 public:
   console_session(caf::actor_system& sys, caf::actor console, bool json)
-    : sys_(sys), self_(sys), console_(std::move(console)), json_(json) {}
+    : sys_(sys), self_(sys), console_(std::move(console)), json_(json) {
+    self_->monitor(console_); // its down message tells a restarted console from a slow one
+  }
+
+  // Takes note of a console that went down since the last request (and drops late events).
+  void notice_down() {
+    for (bool more = true; more;) {
+      more = false;
+      self_->receive(
+        [&](caf::down_msg& dm) {
+          more = true;
+          if (dm.source == console_.address())
+            alive_ = false;
+        },
+        [&](node_event&) { more = true; }, caf::after(std::chrono::seconds(0)) >> [] {});
+    }
+  }
 
   outcome login(const std::string& key) {
     key_ = key;
@@ -82,10 +98,18 @@ public:
     if (!h)
       return false;
     console_ = *h;
+    self_->monitor(console_);
+    alive_ = true;
     return login(key_).code == exit_ok;
   }
 
   outcome command(const std::string& line, const config::host_port* where = nullptr) {
+    notice_down();
+    if (!alive_ && where) {
+      std::cerr << "the console went away; reconnecting to " << where->str() << "\n";
+      if (!reconnect(*where))
+        return {exit_failed, "cannot reach the console at " + where->str() + " again"};
+    }
     outcome out;
     bool lost = false;
     self_->request(console_, command_timeout, con_cmd_atom::value, token_, line)
@@ -175,6 +199,7 @@ private:
   bool json_;
   std::string key_;
   std::string token_;
+  bool alive_ = true;
 };
 
 std::string history_path() {
