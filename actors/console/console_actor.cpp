@@ -75,7 +75,7 @@ std::string sender_text(console_self* self) {
 
 caf::error refuse(console_self* self, const std::string& what, const std::string& why) {
   log::warning(component, "refused " + what + " from " + sender_text(self) + ": " + why);
-  return to_caf(make_error(console::permission_denied, why));
+  return to_caf(make_error(errc::permission_denied, why));
 }
 
 // ---- the command worker: runs one command line with blocking requests, then exits ----

@@ -24,7 +24,7 @@ std::string random_hex(size_t n) {
   return Botan::hex_encode(bytes.data(), bytes.size(), false);
 }
 
-error refused(std::string why) { return make_error(permission_denied, std::move(why)); }
+error refused(std::string why) { return make_error(errc::permission_denied, std::move(why)); }
 
 // Drops the entry with the oldest time stamp.
 void drop_oldest(std::map<std::string, console_auth::clock::time_point>& m) {

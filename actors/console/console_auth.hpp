@@ -18,10 +18,7 @@ namespace mantle::console {
 
 constexpr const char* mac_domain = "mantle-console-v1:";
 
-// The code of a refusal (messages/console.hpp: errc::permission_denied). It travels as the
-// value after errc::internal; storage/result.hpp gets its name on merge (adding an enumerator
-// there rebuilds every translation unit).
-constexpr errc permission_denied = static_cast<errc>(static_cast<uint8_t>(errc::internal) + 1);
+
 constexpr size_t key_bytes = 32;
 
 // hex(HMAC-SHA256(key, mac_domain + nonce)): what the client sends with con_auth.

@@ -51,7 +51,7 @@ struct outcome {
 outcome from_error(caf::actor_system& sys, const caf::error& e) {
   if (e.category() == caf::atom("mantle")) {
     auto m = from_caf(e);
-    return {m.code == console::permission_denied ? console_exit_refused : exit_failed, m.message};
+    return {m.code == errc::permission_denied ? console_exit_refused : exit_failed, m.message};
   }
   if (e == caf::sec::request_timeout)
     return {exit_failed, "the console did not answer in time"};

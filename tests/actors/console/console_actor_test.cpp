@@ -126,11 +126,11 @@ json rows_by_name(const json& rows) {
 TEST_CASE_METHOD(console_fixture, "console refuses wrong keys and unknown sessions", "[actors][console]") {
   caf::scoped_actor self{*sys};
   CHECK(login(self, std::string(32, 'x')).empty());
-  CHECK(refusal(self, con_cmd_atom::value, std::string("bogus"), std::string("status")) == console::permission_denied);
-  CHECK(refusal(self, con_watch_atom::value, std::string("bogus"), std::vector<std::string>{}) == console::permission_denied);
+  CHECK(refusal(self, con_cmd_atom::value, std::string("bogus"), std::string("status")) == errc::permission_denied);
+  CHECK(refusal(self, con_watch_atom::value, std::string("bogus"), std::vector<std::string>{}) == errc::permission_denied);
   std::string nonce;
   self->request(console(), wait, con_hello_atom::value).receive([&](std::string& n) { nonce = n; }, [](caf::error&) {});
-  CHECK(refusal(self, con_auth_atom::value, nonce, std::string("00")) == console::permission_denied);
+  CHECK(refusal(self, con_auth_atom::value, nonce, std::string("00")) == errc::permission_denied);
   // The console still serves a client with the key afterwards.
   auto token = login(self, admin_key);
   REQUIRE(token.size() == 64);

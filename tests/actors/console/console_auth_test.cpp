@@ -44,7 +44,7 @@ TEST_CASE("console login: a correct answer gets a session, the nonce is spent", 
   // Replaying the same answer fails: the nonce is gone.
   auto again = auth.authenticate(nonce, response_mac(key, nonce), t0 + milliseconds(30));
   REQUIRE_FALSE(again);
-  CHECK(again.err().code == console::permission_denied);
+  CHECK(again.err().code == errc::permission_denied);
   auth.end_session(*token);
   CHECK_FALSE(auth.check(*token, t0 + milliseconds(40)));
 }
@@ -57,7 +57,7 @@ TEST_CASE("console login: wrong key, unknown and stale nonces are refused", "[co
   auto n1 = auth.issue_nonce(t0);
   auto wrong = auth.authenticate(n1, response_mac(std::string(32, 'x'), n1), t0);
   REQUIRE_FALSE(wrong);
-  CHECK(wrong.err().code == console::permission_denied);
+  CHECK(wrong.err().code == errc::permission_denied);
   CHECK(wrong.err().message.find("wrong key") != std::string::npos);
   // A wrong answer spends the nonce too: no guessing against one challenge.
   CHECK_FALSE(auth.authenticate(n1, response_mac(key, n1), t0));
