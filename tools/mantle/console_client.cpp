@@ -103,13 +103,20 @@ public:
     return login(key_).code == exit_ok;
   }
 
-  outcome command(const std::string& line, const config::host_port* where = nullptr) {
+  // Before a request of an interactive session: a console seen going down is reached again.
+  outcome ensure_alive(const config::host_port* where) {
     notice_down();
-    if (!alive_ && where) {
-      std::cerr << "the console went away; reconnecting to " << where->str() << "\n";
-      if (!reconnect(*where))
-        return {exit_failed, "cannot reach the console at " + where->str() + " again"};
-    }
+    if (alive_ || !where)
+      return {};
+    std::cerr << "the console went away; reconnecting to " << where->str() << "\n";
+    if (!reconnect(*where))
+      return {exit_failed, "cannot reach the console at " + where->str() + " again"};
+    return {};
+  }
+
+  outcome command(const std::string& line, const config::host_port* where = nullptr) {
+    if (auto o = ensure_alive(where); o.code != exit_ok)
+      return o;
     outcome out;
     bool lost = false;
     self_->request(console_, command_timeout, con_cmd_atom::value, token_, line)
@@ -216,8 +223,11 @@ int run_line(console_session& s, const std::string& line, uint64_t count, std::c
     return exit_usage;
   }
   outcome o;
-  if (!words->empty() && (*words)[0] == "watch")
-    o = s.watch({words->begin() + 1, words->end()}, count, timeout);
+  if (!words->empty() && (*words)[0] == "watch") {
+    o = s.ensure_alive(where);
+    if (o.code == exit_ok)
+      o = s.watch({words->begin() + 1, words->end()}, count, timeout);
+  }
   else
     o = s.command(line, where);
   if (o.code != exit_ok)
