@@ -5,8 +5,7 @@
 #include <stdexcept>
 
 #include "actors/block_store/block_store_actor.hpp"
-#include "actors/console/console_actor.hpp"
-#include "actors/console/console_auth.hpp"
+#include "actors/console/console_child.hpp"
 #include "actors/exchange/exchange_actor.hpp"
 #include "actors/gateway/actor_backend.hpp"
 #include "actors/block_store/block_store_proxy.hpp"
@@ -207,24 +206,9 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
       return spawn_market_actor(sys, mc);
     }});
   }
-  if (env.options.console_addr) {
-    // Remote actor console: last, so it starts once the actors it shows run.
-    console_actor_config cc;
-    cc.host = env.options.console_addr->host;
-    cc.port = env.options.console_addr->port;
-    cc.peer_id = env.identity.peer_id();
-    cc.version = version_string;
-    cc.data_dir = env.options.data_dir;
-    auto key_file = env.options.console_key_file.empty() ? env.options.data_dir + "/console.key" : env.options.console_key_file;
-    bool created = false;
-    auto key = console::load_key(key_file, env.options.console_key_file.empty(), &created);
-    if (!key)
-      throw std::runtime_error(key.err().message);
-    if (created)
-      log::info("mantled", "generated the console key in " + key_file + " (mantle console --key-file reads it)");
-    cc.auth = std::make_shared<console::console_auth>(*key);
-    out.push_back({"console", [cc](caf::actor_system& sys) { return spawn_console_actor(sys, cc); }});
-  }
+  // Remote actor console: last, so it starts once the actors it shows run.
+  if (auto console = console_child(env.options, env.identity.peer_id()))
+    out.push_back(std::move(*console));
   return out;
 }
 
