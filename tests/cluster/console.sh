@@ -194,5 +194,18 @@ grep -qx "status" "$work/home/.mantle_console_history" && ok "history file writt
   || bad "history: $(cat "$work/home/.mantle_console_history" 2>&1)"
 
 kill $pid; wait $pid 2>/dev/null
+
+# A key file given by name must exist; --console-addr off starts no console.
+timeout 60 "$mantled" --data-dir "$work/other" --rpc-addr 127.0.0.1:0 --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 \
+  --console-addr 127.0.0.1:0 --console-key-file "$work/missing.key" > "$work/other.log" 2>&1
+expect "a missing --console-key-file stops the node at start: exit 1" 1 "$?"
+grep -q "missing.key" "$work/other.log" && ok "and names the file" || bad "missing key: $(tail -3 "$work/other.log")"
+"$mantled" --data-dir "$work/other" --rpc-addr 127.0.0.1:0 --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 \
+  --console-addr off > "$work/other.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q "node running" "$work/other.log" && break; sleep 0.1; done
+grep -q "node running" "$work/other.log" && ! grep -q "console listening" "$work/other.log" && [ ! -e "$work/other/console.key" ] \
+  && ok "--console-addr off: no console, no key" || bad "console off: $(grep -i console "$work/other.log")"
+kill $pid; wait $pid 2>/dev/null
 echo "passed $pass, failed $fail"
 [ "$fail" -eq 0 ]
