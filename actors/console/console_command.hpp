@@ -42,8 +42,8 @@ std::string actor_name(const std::string& given);
 std::string atom_name(const std::string& actor, const std::string& given);
 
 // One argument of `send`: a number becomes uint64 (int64 when negative); a prefix picks the
-// type the receiver expects ("u32:5", "i32:-1", "u64:", "i64:", "bool:true", "str:123");
-// anything else, or a quoted word, is a string.
+// type the receiver expects ("u32:5", "i32:-1", "u64:", "i64:", "bool:true", "str:123" for a
+// string of digits); anything else is a string.
 struct send_arg {
   enum class kind { u64, i64, u32, i32, boolean, text } type = kind::text;
   uint64_t u = 0;

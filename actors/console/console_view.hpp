@@ -38,8 +38,8 @@ nlohmann::ordered_json status_json(const node_status& s);
 // not running.
 using mailbox_sizes = std::map<std::string, std::optional<uint64_t>>;
 
-// `tree`: one row per supervised child ("kind":"actor") then per plugin ("kind":"plugin").
-// `plugins_error` set: the plugin host is absent or did not answer (no plugin rows).
+// `tree`: one row per supervised child ("kind":"actor") then per plugin ("kind":"plugin"; none
+// when no plugin host runs or it did not answer).
 nlohmann::ordered_json tree_json(const supervisor_stats& s, const mailbox_sizes& mbox, const std::vector<plugin_info>& plugins);
 
 nlohmann::ordered_json peers_json(const std::vector<peer_entry>& peers);
