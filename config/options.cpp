@@ -120,6 +120,8 @@ const std::vector<option_info>& schema() {
     {"reserve-bytes", value_kind::size, "0", "reserved space the prover offers: labels of this size kept in <data-dir>/prover, counted at a low weight in storage power; a multiple of the chain's reserved_unit_bytes (1 MiB by default)"},
     {"plugin", value_kind::list, "", "plugin shared object (.so) to start with the node (repeatable or comma separated); its settings are plugin.<name>.<key> = value keys (docs/plugins.md)"},
     {"market-policy", value_kind::name, "", "name of an actor (e.g. a plugin) the market asks before it takes an order; while it is not running the market takes nothing; empty: no policy"},
+    {"console-addr", value_kind::address, "127.0.0.1:5002", "host:port of the remote actor console (mantle console HOST:PORT); port 0 picks a free one (the log shows it); off: no console. Not encrypted: keep it on loopback and use an ssh tunnel"},
+    {"console-key-file", value_kind::path, "", "the console's admin key (64 hex characters, mode 0600); empty: <data-dir>/console.key, generated on first start"},
     {"config", value_kind::path, "", "read options from this file (key = value lines); the command line wins"},
     {"help", value_kind::flag, "", "print this help and exit"},
     {"version", value_kind::flag, "", "print the version and exit"},
@@ -494,6 +496,17 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (v.text.empty())
       return fail(invalid("the data directory must not be empty"));
     o.data_dir = v.text;
+  } else if (name == "console-addr") {
+    if (v.text == "off") {
+      o.console_addr.reset();
+    } else {
+      auto a = parse_address(v.text);
+      if (!a)
+        return fail(a.err());
+      o.console_addr = *a;
+    }
+  } else if (name == "console-key-file") {
+    o.console_key_file = v.text;
   } else if (name == "rpc-addr" || name == "gateway-addr") {
     auto a = parse_address(v.text);
     if (!a)

@@ -91,6 +91,10 @@ struct node_options {
   std::map<std::string, std::map<std::string, std::string>> plugin_config;
   // Registry name of the actor (e.g. a plugin) the market asks before it takes an order; empty: none.
   std::string market_policy;
+  // Remote actor console (actors/console): where it is published (nullopt: off) and the admin
+  // key file (empty: <data-dir>/console.key, generated on first start).
+  std::optional<host_port> console_addr = host_port{"127.0.0.1", 5002};
+  std::string console_key_file;
 };
 
 // site_list and list options may be repeated (and a value may be a comma-separated list);

@@ -2,7 +2,7 @@
 # Installs the Debian packages Mantle builds and tests with, only those that are missing.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libcaf-dev liblmdb-dev libbotan-2-dev
-      libmsgpack-cxx-dev libboost-dev nlohmann-json3-dev catch2 libssl-dev)
+      libmsgpack-cxx-dev libboost-dev nlohmann-json3-dev catch2 libssl-dev libedit-dev)
 bench=0
 for arg in "$@"; do
   case "$arg" in

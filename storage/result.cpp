@@ -14,6 +14,7 @@ const char* to_string(errc c) {
     case errc::conflict: return "conflict";
     case errc::unavailable: return "unavailable";
     case errc::internal: return "internal error";
+    case errc::permission_denied: return "permission denied";
   }
   return "unknown error";
 }

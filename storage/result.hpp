@@ -19,6 +19,7 @@ enum class errc : uint8_t {
   conflict,        // e.g. removing an indirect pin
   unavailable,     // actor or peer down, timeout
   internal,
+  permission_denied, // refused: not authenticated (the remote console)
 };
 
 const char* to_string(errc c);

@@ -6,12 +6,13 @@
 
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
 
 caf::behavior block_store_actor(caf::event_based_actor* self, std::shared_ptr<block_store> store) {
-  return {
+  return with_mailbox_probe(self, {
     [=](blk_put_atom, put_blocks& req) -> caf::result<uint64_t> {
       auto n = static_cast<uint64_t>(req.blocks.size());
       if (auto s = store->put_batch(std::move(req.blocks), req.session); !s)
@@ -108,7 +109,7 @@ caf::behavior block_store_actor(caf::event_based_actor* self, std::shared_ptr<bl
     },
     // Fault injection for supervision tests and operators' drills (`mantle diag crash`).
     [=](fault_atom) -> bool { throw std::runtime_error("fault injected into block-store"); },
-  };
+  });
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "messages/block_store.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -197,7 +198,7 @@ caf::behavior block_store_proxy(proxy_actor* self, block_store_proxy_config cfg)
     publish(self);
   auto s = self->state.cfg.request_timeout;
   auto l = self->state.cfg.long_timeout;
-  return {
+  return with_mailbox_probe(self, {
     [=](blk_put_atom a, put_blocks& r) { return forward<uint64_t>(self, s, a, std::move(r)); },
     [=](blk_get_atom a, const cid& c) { return forward<std::string>(self, s, a, c); },
     [=](blk_has_atom a, const cid& c) { return forward<bool>(self, s, a, c); },
@@ -214,7 +215,7 @@ caf::behavior block_store_proxy(proxy_actor* self, block_store_proxy_config cfg)
     [=](fault_atom a) { return forward<bool>(self, s, a); },
     [=](stats_atom) { return status_text(self->state); },
     [=](bsp_retry_atom) { connect(self); },
-  };
+  });
 }
 
 } // namespace

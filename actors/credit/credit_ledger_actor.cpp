@@ -19,6 +19,7 @@
 #include "messages/market.hpp"
 #include "messages/validator.hpp"
 #include "storage/credit_store.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -195,7 +196,7 @@ caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
     self->join(self->system().groups().get_local(node_event_group));
     self->send(self, cr_trust_atom::value);
   }
-  return {
+  return with_mailbox_probe(self, {
     [=](cr_trust_atom) {
       refresh_trust(self);
       self->delayed_send(self, trust_interval, cr_trust_atom::value);
@@ -260,7 +261,7 @@ caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
       if (self->state.policy->has_changes()) // the save failed: try again later
         schedule_flush(self, interval);
     },
-  };
+  });
 }
 
 } // namespace

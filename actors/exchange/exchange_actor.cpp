@@ -13,6 +13,7 @@
 #include "messages/peer.hpp"
 #include "storage/dag_pb.hpp"
 #include "storage/multihash.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -482,7 +483,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
     forget_peer(self, id);
     flush_engine(self);
   });
-  return {
+  return with_mailbox_probe(self, {
     // --- peers, from the local peer actor
     [=](peer_up& up) {
       if (!from_local(self) || !up.remote_exchange)
@@ -729,7 +730,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       s.wants = self->state.engine.wants();
       return s;
     },
-  };
+  });
 }
 
 } // namespace

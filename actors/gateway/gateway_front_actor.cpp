@@ -8,6 +8,7 @@
 #include "messages/errors.hpp"
 #include "net/gateway_ops.hpp"
 #include "net/http_server.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -47,9 +48,9 @@ caf::behavior gateway_front(caf::stateful_actor<gateway_front_state>* self, gate
   log::info("gateway", "HTTP gateway listening on http://" + shown + "/ipfs/");
   for (auto& site : cfg.options.sites)
     log::info("gateway", "site " + site.host + " serves /ipfs/" + site.root.str());
-  return {
+  return with_mailbox_probe(self, {
     [=](fault_atom) -> bool { throw std::runtime_error("fault injected into gateway-front"); },
-  };
+  });
 }
 
 } // namespace

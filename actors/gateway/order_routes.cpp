@@ -134,6 +134,39 @@ void prepaid(order_chain& chain, http_request& r, response_writer& w) {
   kubo::send_json(w, json{{"Hash", *hash}});
 }
 
+} // namespace
+
+result<std::string> order_list_json(order_chain& chain, const std::string& after, uint32_t n) {
+  auto page = chain.scan(std::string(1, market::table::file), after.empty() ? std::string{} : market::file_key(after), n);
+  if (!page)
+    return page.err();
+  std::vector<std::string> slot_key{market::slot_key()};
+  auto slot_reply = chain.read(slot_key);
+  if (!slot_reply)
+    return slot_reply.err();
+  market::reply_view view;
+  view.put_all(page->keys, page->values);
+  view.put_all(slot_key, slot_reply->values, slot_reply->found);
+  auto files = market::read_files(view, after, n);
+  if (!files)
+    return files.err();
+  auto slot = market::read_slot(view);
+  json orders = json::array();
+  json next = nullptr;
+  for (const auto& [bytes, f] : *files) {
+    auto c = cid::from_bytes(bytes);
+    if (!c)
+      return make_error(errc::corrupt, "an order on chain has a malformed CID: " + c.err().message);
+    orders.push_back(market::order_json(*c, f, page->height, slot ? slot->slot : 0));
+    next = c->str();
+  }
+  if (files->size() < n)
+    next = nullptr;
+  return json{{"Orders", std::move(orders)}, {"Next", std::move(next)}}.dump();
+}
+
+namespace {
+
 void list(order_chain& chain, http_request& r, response_writer& w) {
   std::string after;
   if (auto a = r.query.get("after"); a && !a->empty()) {
@@ -152,32 +185,10 @@ void list(order_chain& chain, http_request& r, response_writer& w) {
                                         "limit must be 1 to " + std::to_string(order_list_max_limit)));
     n = static_cast<uint32_t>(**limit);
   }
-  auto page = chain.scan(std::string(1, market::table::file), after.empty() ? std::string{} : market::file_key(after), n);
+  auto page = order_list_json(chain, after, n);
   if (!page)
     return send_failure(w, page.err());
-  std::vector<std::string> slot_key{market::slot_key()};
-  auto slot_reply = chain.read(slot_key);
-  if (!slot_reply)
-    return send_failure(w, slot_reply.err());
-  market::reply_view view;
-  view.put_all(page->keys, page->values);
-  view.put_all(slot_key, slot_reply->values, slot_reply->found);
-  auto files = market::read_files(view, after, n);
-  if (!files)
-    return send_failure(w, files.err());
-  auto slot = market::read_slot(view);
-  json orders = json::array();
-  json next = nullptr;
-  for (const auto& [bytes, f] : *files) {
-    auto c = cid::from_bytes(bytes);
-    if (!c)
-      return send_failure(w, make_error(errc::corrupt, "an order on chain has a malformed CID: " + c.err().message));
-    orders.push_back(market::order_json(*c, f, page->height, slot ? slot->slot : 0));
-    next = c->str();
-  }
-  if (files->size() < n)
-    next = nullptr;
-  kubo::send_json(w, json{{"Orders", std::move(orders)}, {"Next", std::move(next)}});
+  kubo::send_json(w, json::parse(*page));
 }
 
 } // namespace

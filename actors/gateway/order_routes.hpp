@@ -44,6 +44,10 @@ order_chain validator_order_chain(caf::actor_system& sys);
 constexpr uint32_t order_list_default_limit = 100;
 constexpr uint32_t order_list_max_limit = 1000;
 
+// One page of mantle/order/list as JSON text ({"Orders":[...],"Next":cid or null}), orders after
+// the CID bytes `after` ("" = from the first); the remote console's `orders` uses it too.
+result<std::string> order_list_json(order_chain& chain, const std::string& after, uint32_t limit);
+
 std::vector<std::string> order_route_commands();
 void add_order_routes(router& routes, order_chain chain, node_backend& node);
 

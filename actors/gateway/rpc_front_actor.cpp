@@ -30,6 +30,7 @@
 #include "net/psa_token_rpc.hpp"
 #include "actors/credit/ledger_client.hpp"
 #include "net/credit_rpc.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -193,9 +194,9 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     return {};
   }
   log::info("rpc", "Kubo RPC API listening on http://" + cfg.address + "/api/v0");
-  return {
+  return with_mailbox_probe(self, {
     [=](fault_atom) -> bool { throw std::runtime_error("fault injected into rpc-front"); },
-  };
+  });
 }
 
 } // namespace

@@ -22,6 +22,7 @@
 #include "messages/node_types.hpp"
 #include "messages/plugin.hpp"
 #include "storage/rfc3339.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -585,7 +586,7 @@ caf::behavior market_actor(actor_t* self, market_actor_config cfg) {
   log::info(component, "market running: take-ppm " + std::to_string(st.cfg.policy.take_ppm) + ", capacity " +
                          (st.cfg.capacity ? std::to_string(st.cfg.capacity) + " bytes" : std::string("automatic")) +
                          ", fetch timeout " + seconds_text(st.cfg.fetch_timeout));
-  return {
+  return with_mailbox_probe(self, {
     [=](const node_event& ev) { on_event(self, ev); },
     [=](mkt_tick_atom, const std::string& cid_bytes) { fetch(self, cid_bytes); }, // a fetch retry
     [=](mkt_tick_atom) {
@@ -626,7 +627,7 @@ caf::behavior market_actor(actor_t* self, market_actor_config cfg) {
       }
       return *rp;
     },
-  };
+  });
 }
 
 } // namespace

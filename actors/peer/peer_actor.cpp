@@ -23,6 +23,7 @@
 #include "messages/node_types.hpp"
 #include "messages/events.hpp"
 #include "messages/peer.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -449,7 +450,7 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
     self->quit(em.reason);
   });
   listen(self, 1);
-  return {
+  return with_mailbox_probe(self, {
     [=](p_tick_atom) { on_tick(self); },
     [=](p_listen_atom, int attempt) { listen(self, attempt); },
     [=](p_hello_atom, const std::string& ikey, const std::string& inonce, const caf::actor& iex,
@@ -614,7 +615,7 @@ caf::behavior peer_actor(peer_self self, peer_actor_config cfg) {
         return to_caf(make_error(errc::not_found, "this node runs no " + name));
       return a;
     },
-  };
+  });
 }
 
 } // namespace

@@ -17,6 +17,7 @@
 #include "messages/block_store.hpp"
 #include "messages/pinner.hpp"
 #include "storage/rfc3339.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -117,14 +118,14 @@ caf::behavior pinner_actor(caf::stateful_actor<pinner_state>* self, pinner_confi
   st.tick_pending = true;
   log::info("pinner", "pinning service queue running (retry every " + std::to_string(retry.count()) +
                         " ms, timeout " + std::to_string(cfg.options.timeout.count()) + " ms)");
-  return {
+  return with_mailbox_probe(self, {
     [=](psa_tick_atom) {
       self->state.tick_pending = false;
       pass();
     },
     [=](psa_wake_atom) { pass(); },
     [=](fault_atom) -> bool { throw std::runtime_error("fault injected into pinner"); },
-  };
+  });
 }
 
 } // namespace

@@ -31,6 +31,7 @@
 #include "storage/block_store.hpp"
 #include "storage/cid.hpp"
 #include "storage/identity.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -948,7 +949,7 @@ caf::behavior prover_actor(actor_t* self, prover_actor_config cfg) {
                            (cfg.reserve_bytes ? ", reserving " + std::to_string(cfg.reserve_bytes) + " bytes" : ""));
   self->send(self, prover_tick_atom::value);
 
-  return {
+  return with_mailbox_probe(self, {
     [=](const node_event& e) {
       if (e.kind == "block")
         refresh(self);
@@ -994,7 +995,7 @@ caf::behavior prover_actor(actor_t* self, prover_actor_config cfg) {
       return caf::ok_atom::value;
     },
     [=](prover_status_atom) -> std::string { return status_json(self); },
-  };
+  });
 }
 
 } // namespace

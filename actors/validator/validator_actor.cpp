@@ -18,6 +18,7 @@
 #include "messages/validator.hpp"
 #include "storage/identity.hpp"
 #include "storage/keystore.hpp"
+#include "actors/introspection.hpp"
 
 namespace mantle {
 namespace {
@@ -276,7 +277,7 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
   act(self, st.node->start());
   self->delayed_send(self, std::chrono::milliseconds(st.node->tick_ms()), ch_tick_atom::value);
 
-  return {
+  return with_mailbox_probe(self, {
     [=](peer_up& up) {
       if (!up.remote_peer)
         return;
@@ -521,7 +522,7 @@ caf::behavior validator_actor(actor_t* self, validator_actor_config cfg) {
         l.push_back({{"name", a.name}, {"key", to_hex(a.key.public_key())}});
       return l.dump();
     },
-  };
+  });
 }
 
 } // namespace

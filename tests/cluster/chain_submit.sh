@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 "$build/bench_chain" setup "$work" 1 20 200 > /dev/null
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"
-"$build/mantled" --data-dir "$work/node0" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 \
+"$build/mantled" --data-dir "$work/node0" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 \
   --peer-addr 127.0.0.1:0 --genesis "$work/genesis.json" > "$work/node.log" 2>&1 &
 pids+=($!)
 wait_up || { echo "mantled did not start"; cat "$work/node.log"; exit 1; }

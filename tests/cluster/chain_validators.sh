@@ -66,7 +66,7 @@ xnode=$(sed -n 's/.*node_key=\([0-9a-f]*\).*/\1/p' "$work/keygen.out")
 xowner=$(sed -n 's/.*owner=\([0-9a-f]*\).*/\1/p' "$work/keygen.out")
 xrpc=127.0.0.1:$(free_port)
 api=http://$xrpc/api/v0
-"$build/mantled" --data-dir "$work/x/data" --rpc-addr "$xrpc" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 \
+"$build/mantled" --data-dir "$work/x/data" --rpc-addr "$xrpc" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 \
   --peer-tls-ca "$work/c/network/ca.crt" --peer-tls-ca-key "$work/c/network/ca.key" \
   --bootstrap "$(cat "$work/c/node0/multiaddr")" --genesis "$work/c/genesis.json" >> "$work/x.log" 2>&1 &
 extra_pid=$!

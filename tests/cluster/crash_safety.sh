@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"
-start_node() { start_mantled --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0; }
+start_node() { start_mantled --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0; }
 
 check_store() {
   # Every pinned root must export completely (dag/export fails on a missing block) ...

@@ -17,7 +17,7 @@ peer_b=12D3KooWATZi2wFwQxQ14Z3q24TDNWKap6f8W5ryLE6Da4RMfsxy
 peer_b_cid=k51qzi5uqu5dgf513xbrfjl4smgo2eh1x8p8y6grzsf1oz0reiy56p65tds3s6 # peer_b as a libp2p-key CID
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-start_mantled --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 \
+start_mantled --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 \
   --fault-injection 1 --trusted-peers "$peer_a,$peer_b_cid" --serve-rate 1MiB
 
 got=$(curl -sf -X POST "$api/bitswap/ledger?arg=$peer_a")

@@ -64,7 +64,7 @@ S=$(id_of 0); F=$(id_of 1)
 # G serves S without limit (it trusts S); S trusts nobody.
 port=$(free_port)
 apiG=http://127.0.0.1:$port/api/v0
-"$build/mantled" --data-dir "$work/g" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 \
+"$build/mantled" --data-dir "$work/g" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 \
   --peer-tls-ca "$work/c/network/ca.crt" --peer-tls-ca-key "$work/c/network/ca.key" \
   --bootstrap "$(cat "$work/c/node0/multiaddr")" --trusted-peers "$S" "${opts[@]}" > "$work/g.log" 2>&1 &
 g_pid=$!

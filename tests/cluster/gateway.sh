@@ -36,7 +36,7 @@ while [ "$gw_port" = "$rpc_port" ]; do gw_port=$(free_port); done
 api="http://127.0.0.1:$rpc_port/api/v0"
 start_node() {
   "$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$rpc_port" \
-    --gateway-addr "127.0.0.1:$gw_port" --peer-addr 127.0.0.1:0 "$@" > "$work/node.log" 2>&1 &
+    --gateway-addr "127.0.0.1:$gw_port" --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 "$@" > "$work/node.log" 2>&1 &
   pids+=($!)
   wait_up || { echo "node did not start"; cat "$work/node.log"; exit 1; }
 }

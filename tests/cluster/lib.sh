@@ -34,7 +34,7 @@ bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 # Starts "$mantled" in the background with the given arguments (sets $pid; output appended to
 # $work/node.log) and waits for its RPC at $api; exits the script if it dies or stays silent.
 start_mantled() {
-  "$mantled" "$@" >>"$work/node.log" 2>&1 &
+  "$mantled" --console-addr 127.0.0.1:0 "$@" >>"$work/node.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
     curl -sf -X POST "$api/id" >/dev/null 2>&1 && return 0

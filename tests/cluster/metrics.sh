@@ -12,7 +12,7 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 api="$base/api/v0"
 
-"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 --fault-injection 1 \
+"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 --fault-injection 1 \
   --access-log "$work/access.log" --api-cors-origins http://ui.example --log-level warning \
   > "$work/log" 2>&1 &
 pid=$!

@@ -81,7 +81,7 @@ else bad "sessions after B's peer restart: A sees '$(peers_of "$apiA")', B sees 
 
 # A node of another network (its own one-node CA) is refused by TLS.
 port=$(free_port); outsider=http://127.0.0.1:$port/api/v0
-"$build/mantled" --data-dir "$work/outsider" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 \
+"$build/mantled" --data-dir "$work/outsider" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 \
   --peer-addr 127.0.0.1:0 > "$work/outsider.log" 2>&1 &
 extra_pids+=($!)
 api=$outsider wait_up || { sleep 2; api=$outsider wait_up; } || bad "outsider node did not start"
@@ -93,7 +93,7 @@ if [ -z "$(peers_of "$outsider")" ] && ! peers_of "$apiA" | grep -q "$(sed -n 's
 
 # A node of the same network, asked to reach A under another node's id, refuses.
 port=$(free_port); peerport=$(free_port); fresh=http://127.0.0.1:$port/api/v0
-"$build/mantled" --data-dir "$work/fresh" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 \
+"$build/mantled" --data-dir "$work/fresh" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 \
   --peer-addr "127.0.0.1:$peerport" --peer-tls-ca "$work/c/network/ca.crt" --peer-tls-ca-key "$work/c/network/ca.key" \
   > "$work/fresh.log" 2>&1 &
 extra_pids+=($!)

@@ -16,7 +16,7 @@ port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"
 psa="http://127.0.0.1:$port/psa"
 start_node() {
-  start_mantled --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 --psa-retry-interval 200ms --psa-min-replicas 0
+  start_mantled --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 --psa-retry-interval 200ms --psa-min-replicas 0
 }
 
 # call METHOD PATH [JSON] [TOKEN]: prints the HTTP status; the body goes to $work/body.

@@ -42,7 +42,7 @@ start_store() {
 }
 start_node() { # name rpc-port gateway-port extra-args...
   local name=$1 rpc=$2 gw=$3; shift 3
-  "$build/mantled" --data-dir "$work/$name" --rpc-addr "127.0.0.1:$rpc" --gateway-addr "127.0.0.1:$gw" --peer-addr 127.0.0.1:0 "$@" \
+  "$build/mantled" --data-dir "$work/$name" --rpc-addr "127.0.0.1:$rpc" --gateway-addr "127.0.0.1:$gw" --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 "$@" \
     > "$work/$name.log" 2>&1 &
   pids+=($!)
   api="http://127.0.0.1:$rpc/api/v0"

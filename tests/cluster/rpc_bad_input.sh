@@ -11,7 +11,7 @@ trap 'for p in "${pids[@]}"; do kill -9 $p 2>/dev/null || true; done; rm -rf "$w
 source "$(dirname "$0")/lib.sh"
 start_node() { # $1 = name, rest = extra args; sets api
   local port; port=$(free_port)
-  "$build/mantled" --data-dir "$work/$1" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 "${@:2}" > "$work/$1.log" 2>&1 &
+  "$build/mantled" --data-dir "$work/$1" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 "${@:2}" > "$work/$1.log" 2>&1 &
   pids+=($!)
   api="http://127.0.0.1:$port/api/v0"
   wait_up && return 0

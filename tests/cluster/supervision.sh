@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 port=$(free_port)
 api="http://127.0.0.1:$port/api/v0"
 
-"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 --fault-injection 1 \
+"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 --fault-injection 1 \
   --restart-limit 3 --restart-window 60s > "$work/log" 2>&1 &
 pid=$!
 wait_up || { cat "$work/log"; exit 1; }
@@ -41,7 +41,7 @@ else
 fi
 
 # Committed data survived all of it.
-"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/log2" 2>&1 &
+"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/log2" 2>&1 &
 pid=$!
 wait_up || { cat "$work/log2"; exit 1; }
 got=$(curl -sf -X POST "$api/cat?arg=$cid" || true)

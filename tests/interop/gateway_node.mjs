@@ -37,7 +37,7 @@ export class GatewayNode {
     n.log = ''
     n.exited = null
     const args = ['--data-dir', path.join(n.tmp, 'data'), '--rpc-addr', `127.0.0.1:${n.rpcPort}`,
-      '--gateway-addr', `127.0.0.1:${n.gwPort}`, '--peer-addr', '127.0.0.1:0']
+      '--gateway-addr', `127.0.0.1:${n.gwPort}`, '--console-addr', '127.0.0.1:0', '--peer-addr', '127.0.0.1:0']
     console.log(`# starting ${bin} ${args.join(' ')}`)
     n.proc = spawn(path.resolve(bin), args, { stdio: ['ignore', 'pipe', 'pipe'] })
     const keep = d => { n.log = (n.log + d.toString()).slice(-20000) }

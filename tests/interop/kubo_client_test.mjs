@@ -89,7 +89,7 @@ class Node {
   constructor (bin, dataDir, port, extraArgs) {
     this.log = ''
     this.exited = null
-    const args = ['--data-dir', dataDir, '--rpc-addr', `127.0.0.1:${port}`, '--gateway-addr', '127.0.0.1:0', '--peer-addr', '127.0.0.1:0', ...extraArgs]
+    const args = ['--data-dir', dataDir, '--rpc-addr', `127.0.0.1:${port}`, '--gateway-addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', '--peer-addr', '127.0.0.1:0', ...extraArgs]
     console.log(`# starting ${bin} ${args.join(' ')}`)
     this.proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     const keep = d => { this.log = (this.log + d.toString()).slice(-20000) }

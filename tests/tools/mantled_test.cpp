@@ -116,7 +116,7 @@ TEST_CASE("mantled starts, prints its peer id, refuses a shared data dir, stops 
   std::string data = dir.path + "/node";
   std::string first_id;
   {
-    process node({"--data-dir", data, "--threads", "2", "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0"});
+    process node({"--data-dir", data, "--threads", "2", "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--console-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0"});
     REQUIRE(node.wait_for_stdout("\n", std::chrono::seconds(10)));
     first_id = node.peer_id();
     CHECK(first_id.substr(0, 8) == "12D3KooW");
@@ -131,7 +131,7 @@ TEST_CASE("mantled starts, prints its peer id, refuses a shared data dir, stops 
     CHECK_THAT(node.err_text, Catch::Contains("stopped cleanly"));
   }
   {
-    process again({"--data-dir", data, "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0"});
+    process again({"--data-dir", data, "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--console-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0"});
     REQUIRE(again.wait_for_stdout("\n", std::chrono::seconds(10)));
     CHECK(again.peer_id() == first_id); // the key file is loaded, not regenerated
     REQUIRE(kill(again.pid, SIGINT) == 0);
@@ -160,13 +160,13 @@ TEST_CASE("mantled exits 2 on bad options and 0 on --help/--version", "[tools][m
 TEST_CASE("mantled refuses an identity key readable by others", "[tools][mantled]") {
   mantle::test::temp_dir dir{"mantled-test"};
   {
-    process node({"--data-dir", dir.path, "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0"});
+    process node({"--data-dir", dir.path, "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--console-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0"});
     REQUIRE(node.wait_for_stdout("\n", std::chrono::seconds(10)));
     kill(node.pid, SIGTERM);
     REQUIRE(node.wait_exit(std::chrono::seconds(10)) == 0);
   }
   REQUIRE(chmod((dir.path + "/identity.key").c_str(), 0644) == 0);
-  process node({"--data-dir", dir.path, "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0"});
+  process node({"--data-dir", dir.path, "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--console-addr", "127.0.0.1:0", "--peer-addr", "127.0.0.1:0"});
   CHECK(node.wait_exit(std::chrono::seconds(10)) == 1);
   CHECK_THAT(node.err_text, Catch::Contains("chmod 600"));
   CHECK(node.out_text.empty());

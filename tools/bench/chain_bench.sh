@@ -54,7 +54,7 @@ for i in $(seq 0 $((nodes - 1))); do
   nd=$work/node$i
   rpc=127.0.0.1:$(free_port)
   peer=$(free_port)
-  args=(--data-dir "$nd" --rpc-addr "$rpc" --gateway-addr 127.0.0.1:0 --peer-addr "127.0.0.1:$peer"
+  args=(--data-dir "$nd" --rpc-addr "$rpc" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr "127.0.0.1:$peer"
         --peer-tls-ca "$work/network/ca.crt" --peer-tls-ca-key "$work/network/ca.key"
         --genesis "$work/genesis.json" ${CHAIN_BENCH_MANTLED_ARGS:-})
   for a in "${peers[@]}"; do args+=(--bootstrap "$a"); done

@@ -42,7 +42,7 @@ chmod -R a+rX "$work/www"
 
 rpc_port=$(free_port); gw_port=$(free_port); ngx_port=$(free_port)
 "$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$rpc_port" \
-  --gateway-addr "127.0.0.1:$gw_port" --peer-addr 127.0.0.1:0 > "$work/node.log" 2>&1 &
+  --gateway-addr "127.0.0.1:$gw_port" --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/node.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf -X POST "http://127.0.0.1:$rpc_port/api/v0/id" >/dev/null 2>&1 && break; sleep 0.1; done
 cli() { "$build/mantle" --api "127.0.0.1:$rpc_port" "$@"; }

@@ -45,7 +45,7 @@ if [ -d tests/interop/node_modules/ipfs-unixfs-importer ]; then
 fi
 echo "JS importer (v1, memory bs):    $js GB/s"
 
-"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/node.log" 2>&1 &
+"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/node.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && break; sleep 0.1; done
 
@@ -78,7 +78,7 @@ grep -v '^{' "$work/xch.out"
 # A fresh node, so VmHWM covers this add alone.
 kill $pid; wait $pid 2>/dev/null || true
 rm -rf "$work/repo"
-"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/node.log" 2>&1 &
+"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/node.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && break; sleep 0.1; done
 echo "adding $big bytes streamed, sampling mantled's RSS"

@@ -144,7 +144,7 @@ cmd_start() {
       echo "127.0.0.1:$rpc" > "$nd/rpc"
       echo "127.0.0.1:$gw" > "$nd/gateway"
       {
-        printf '%s\n' --data-dir "$nd/data" --rpc-addr "127.0.0.1:$rpc" --gateway-addr "127.0.0.1:$gw" \
+        printf '%s\n' --data-dir "$nd/data" --rpc-addr "127.0.0.1:$rpc" --gateway-addr "127.0.0.1:$gw" --console-addr 127.0.0.1:0 \
           --peer-addr "127.0.0.1:$peer" --peer-tls-ca "$dir/network/ca.crt" --peer-tls-ca-key "$dir/network/ca.key"
         if [ ${#addrs[@]} -gt 0 ]; then
           if [ $chain = 1 ]; then printf '%s\n' --bootstrap "${addrs[-1]}"

@@ -42,6 +42,13 @@ const std::vector<command_spec>& commands() {
       {"repo gc", "", "Remove unpinned blocks.", 0, 0, {{"quiet", 'q', true, "print nothing"}}},
       {"id", "", "Show node identity.", 0, 0, {}},
       {"version", "", "Show the node's version.", 0, 0, {}},
+      {"console", "<host:port>", "Attach to a node's remote actor console (interactive, or one command with -c). "
+                                 "Exit status: 0 ok, 1 the command failed, 2 usage, 3 refused (wrong or missing key).", 1, 1,
+       {{"key-file", 'k', false, "the node's console key (default: $MANTLE_CONSOLE_KEY_FILE, else ./.mantle/console.key)"},
+        {"command", 'c', false, "run this one command and exit (e.g. -c status, -c \"restart peer\", -c \"watch block\")"},
+        {"json", 0, true, "print the answers as JSON instead of tables"},
+        {"count", 'n', false, "with -c watch: stop after this many events (exit 1 if the timeout comes first)"},
+        {"timeout", 't', false, "with -c watch: stop after this long (250ms, 10s, 5m)"}}},
       {"token create", "<name>", "Create a Pinning Service API token; its secret is printed once.", 1, 1, {}},
       {"token list", "", "List Pinning Service API tokens (ids, names, creation times; never secrets).", 0, 0, {}},
       {"token revoke", "<id-or-name>", "Revoke a Pinning Service API token.", 1, 1, {}},
@@ -304,7 +311,7 @@ std::string global_help() {
     h += line + c.help + "\n";
   }
   h += "\nmantle <command> --help shows a command's options.\n"
-       "exit status: 0 ok, 1 the node reported an error, 2 usage error\n";
+       "exit status: 0 ok, 1 the node reported an error, 2 usage error, 3 console refused (mantle console)\n";
   return h;
 }
 

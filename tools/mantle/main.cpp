@@ -16,6 +16,7 @@
 #include "tools/mantle/chain_commands.hpp"
 #include "tools/mantle/order_commands.hpp"
 #include "tools/mantle/cli_args.hpp"
+#include "tools/mantle/console_client.hpp"
 #include "tools/mantle/rpc_session.hpp"
 #include "tools/mantle/credit_table.hpp"
 #include "tools/mantle/tar_extract.hpp"
@@ -99,6 +100,8 @@ int run(const cli::invocation& inv) {
     return cli::run_chain_command(inv);
   if (cli::is_order_command(cmd))
     return cli::run_order_command(inv);
+  if (cmd == "console")
+    return cli::run_console(inv);
   session s;
   s.api = inv.api;
   query_args q;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "actors/block_store/block_store_actor.hpp"
+#include "actors/console/console_child.hpp"
 #include "actors/exchange/exchange_actor.hpp"
 #include "actors/gateway/actor_backend.hpp"
 #include "actors/block_store/block_store_proxy.hpp"
@@ -221,6 +222,9 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
     ph.book = std::make_shared<plugin_book>();
     out.push_back({plugin_host_name, [ph](caf::actor_system& sys) { return spawn_plugin_host(sys, ph); }});
   }
+  // Remote actor console: last, so it starts once the actors it shows run.
+  if (auto console = console_child(env.options, env.identity.peer_id()))
+    out.push_back(std::move(*console));
   return out;
 }
 

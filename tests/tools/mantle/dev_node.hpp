@@ -53,7 +53,7 @@ struct dev_node {
   void launch(const std::string& data_dir) {
     api = "127.0.0.1:" + std::to_string(free_loopback_port());
     std::string bin = std::string(MANTLE_BINARY_DIR) + "/mantled";
-    std::vector<std::string> args{bin, "--data-dir", data_dir, "--rpc-addr", api, "--gateway-addr", "127.0.0.1:0",
+    std::vector<std::string> args{bin, "--data-dir", data_dir, "--rpc-addr", api, "--gateway-addr", "127.0.0.1:0", "--console-addr", "127.0.0.1:0",
                                   "--peer-addr", "127.0.0.1:0", "--threads", "2"};
     pid = fork();
     REQUIRE(pid >= 0);
