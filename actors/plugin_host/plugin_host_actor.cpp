@@ -1,4 +1,5 @@
 #include "actors/plugin_host/plugin_host_actor.hpp"
+#include "actors/introspection.hpp"
 
 #include <caf/all.hpp>
 
@@ -366,7 +367,7 @@ caf::behavior plugin_host(host_actor* self, plugin_host_config cfg) {
     save(self);
   }
 
-  return {
+  return with_mailbox_probe(self, {
     [self](plg_load_atom, const std::string& path, const plugin_config& config) { return load(self, path, config); },
     [self](plg_load_atom, const std::string& path) { return load(self, path, {}); },
     [self](plg_unload_atom, const std::string& name) { return unload(self, name); },
@@ -401,7 +402,7 @@ caf::behavior plugin_host(host_actor* self, plugin_host_config cfg) {
       p->handle = nullptr;
       forget(self, name);
     },
-  };
+  });
 }
 
 } // namespace

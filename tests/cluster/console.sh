@@ -120,13 +120,26 @@ con -c "send blocks nonsense"
 expect "send of a message the actor does not know: exit 1" 1 "$rc"
 grep -q "does not understand" "$work/err" && ok "and says why" || bad "send nonsense: $(cat "$work/err")"
 
-con -c "plugin list"
-if [ "$rc" = 0 ]; then
-  ok "plugin list answers (a plugin host runs)"
-else
-  expect "plugin list without a plugin host: exit 1" 1 "$rc"
-  grep -q "no plugin host" "$work/err" && ok "plugin list says there is no plugin host" || bad "plugin list: $(cat "$work/err")"
-fi
+# Plugins at runtime, with the real sample order policy and a test plugin built for another ABI.
+con --json -c "plugin list"
+expect "plugin list: none loaded yet" "[]" "$(py 'json.dumps(d)')"
+con -c "plugin load $build/plugins/order_policy.so max-size=1MiB"
+expect "plugin load exits 0" 0 "$rc"
+grep -Eq "^state: +running" "$work/out" && ok "plugin load starts the order policy" || bad "plugin load: $(cat "$work/out" "$work/err")"
+con --json -c "plugin list"
+expect "plugin list shows it running" "ord_policy running" "$(py 'd[0]["name"] + " " + d[0]["state"]')"
+con -c tree
+grep -Eq "^ord_policy +plugin +running" "$work/out" && ok "tree shows the plugin under the plugin host" || bad "tree: $(cat "$work/out")"
+grep -Eq "^plugins +actor +running +0 +[0-9]" "$work/out" && ok "tree shows the plugin host's mailbox" || bad "tree plugins: $(cat "$work/out")"
+con -c "plugin load $build/plugins/order_policy.so"
+expect "loading the same plugin twice: exit 1" 1 "$rc"
+con -c "plugin load $build/plugins/test/bad_abi_plugin.so"
+expect "a plugin built for another ABI: exit 1" 1 "$rc"
+grep -qi "abi" "$work/err" && ok "and the error names the ABI" || bad "bad abi: $(cat "$work/err")"
+con -c "plugin unload ord_policy"
+expect "plugin unload exits 0" 0 "$rc"
+con --json -c "plugin list"
+expect "plugin list: empty after the unload" "[]" "$(py 'json.dumps(d)')"
 con -c "frobnicate"
 expect "unknown command: exit 1" 1 "$rc"
 con -c help
