@@ -100,7 +100,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     // restart limit the node stops with exit code 1. Off unless --fault-injection 1.
     st.routes->add_rpc("mantle/diag/fault", [&sys](http_request& r, response_writer& w) -> void {
       auto args = r.query.args();
-      if (args.size() != 1 || !valid_child_name(args.front())) {
+      if (args.size() != 1 || !valid_actor_name(args.front())) {
         kubo::send_error(w, make_error(errc::invalid_input, "argument \"child\" (a supervised actor's name) is required"));
         return;
       }

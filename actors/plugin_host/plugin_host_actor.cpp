@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "actors/actor_name.hpp"
 #include "actors/plugin_host/plugin_loader.hpp"
 #include "actors/supervisor/restart_policy.hpp"
 #include "config/log.hpp"
@@ -117,7 +118,7 @@ std::optional<std::string> start_plugin(host_actor* self, plugin_entry& p) {
   auto* sys = &self->system();
   plugin_context ctx{*sys, p.rec.name,
                      [sys](const std::string& n) -> caf::actor {
-                       if (!valid_plugin_name(n))
+                       if (!valid_actor_name(n))
                          return {};
                        return sys->registry().get<caf::actor>(caf::atom_from_string(n));
                      },

@@ -1,4 +1,5 @@
 #include "actors/plugin_host/plugin_loader.hpp"
+#include "actors/actor_name.hpp"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -24,13 +25,6 @@ std::string dl_error() {
 
 } // namespace
 
-bool valid_plugin_name(const std::string& name) {
-  if (name.empty() || name.size() > 10)
-    return false;
-  return std::all_of(name.begin(), name.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
-  });
-}
 
 result<opened_plugin> open_plugin(const std::string& path, unsigned abi_version, unsigned caf_version) {
   if (path.empty())
@@ -82,7 +76,7 @@ result<opened_plugin> open_plugin(const std::string& path, unsigned abi_version,
                      ": rebuild the plugin with the node's CAF headers");
   }
   std::string name = d->name ? d->name : "";
-  if (!valid_plugin_name(name)) {
+  if (!valid_actor_name(name)) {
     close();
     return refused(errc::invalid_input, path,
                    "invalid plugin name '" + name + "': use 1 to 10 characters of [A-Za-z0-9_]");

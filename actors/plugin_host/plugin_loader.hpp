@@ -25,7 +25,4 @@ struct opened_plugin {
 // (parameters so tests can check the refusals).
 result<opened_plugin> open_plugin(const std::string& path, unsigned abi_version, unsigned caf_version);
 
-// Whether `name` is usable as a plugin (and registry) name: 1-10 of [A-Za-z0-9_].
-bool valid_plugin_name(const std::string& name);
-
 } // namespace mantle

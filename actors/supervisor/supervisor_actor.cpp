@@ -14,6 +14,7 @@
 #include <caf/group.hpp>
 #include <caf/response_promise.hpp>
 
+#include "actors/actor_name.hpp"
 #include "actors/supervisor/restart_policy.hpp"
 #include "config/log.hpp"
 #include "messages/errors.hpp"
@@ -250,7 +251,7 @@ caf::behavior supervisor_fun(supervisor_actor* self, std::vector<child_spec> spe
   });
   std::vector<std::string> seen;
   for (auto& c : st.children) {
-    if (!valid_child_name(c.spec.name) || !c.spec.start) {
+    if (!valid_actor_name(c.spec.name) || !c.spec.start) {
       begin_stop(self, to_caf(make_error(errc::invalid_input, "invalid child spec '" + c.spec.name +
                                                                   "': names are 1-10 of [A-Za-z0-9_] and start must be set")));
       return {};
@@ -326,14 +327,6 @@ caf::behavior supervisor_fun(supervisor_actor* self, std::vector<child_spec> spe
 }
 
 } // namespace
-
-bool valid_child_name(const std::string& name) {
-  if (name.empty() || name.size() > 10)
-    return false;
-  return std::all_of(name.begin(), name.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
-  });
-}
 
 bool is_clean_shutdown(const caf::error& reason) {
   return !reason || reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown;

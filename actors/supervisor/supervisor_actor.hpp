@@ -30,6 +30,8 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/actor_name.hpp" // valid_actor_name: what child names must be
+
 namespace mantle {
 
 struct child_spec {
@@ -50,9 +52,6 @@ struct supervisor_options {
 // it exit at once with an invalid_input escalation reason.
 caf::actor spawn_supervisor(caf::actor_system& sys, std::vector<child_spec> children,
                             supervisor_options opts = {});
-
-// Whether `name` is usable as a child name (and so as a registry atom).
-bool valid_child_name(const std::string& name);
 
 // True for the exit reasons a supervisor uses for a clean stop (normal, user_shutdown).
 bool is_clean_shutdown(const caf::error& reason);

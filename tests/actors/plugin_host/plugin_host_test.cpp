@@ -318,9 +318,9 @@ TEST_CASE_METHOD(host_fixture, "plugin host: a restarted host starts its plugins
 }
 
 TEST_CASE("plugin names are CAF atoms", "[plugins]") {
-  CHECK(valid_plugin_name("webhook"));
-  CHECK(valid_plugin_name("a_1"));
-  CHECK(!valid_plugin_name(""));
-  CHECK(!valid_plugin_name("elevenchars"));
-  CHECK(!valid_plugin_name("web-hook"));
+  CHECK(valid_actor_name("webhook"));
+  CHECK(valid_actor_name("a_1"));
+  CHECK(!valid_actor_name(""));
+  CHECK(!valid_actor_name("elevenchars"));
+  CHECK(!valid_actor_name("web-hook"));
 }

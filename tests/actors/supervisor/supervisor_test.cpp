@@ -313,10 +313,10 @@ TEST_CASE_METHOD(fixture, "supervisor refuses invalid child specs and failing st
   CHECK_THAT(err.message, Catch::Contains("'broken' failed to start") && Catch::Contains("disk missing"));
   CHECK(sys->registry().get<caf::actor>(caf::atom("ok")) == nullptr); // started sibling was stopped
 
-  CHECK(valid_child_name("blocks"));
-  CHECK(valid_child_name("rpc_server"));
-  CHECK_FALSE(valid_child_name("rpc_server1")); // 11 characters
-  CHECK_FALSE(valid_child_name(""));
+  CHECK(valid_actor_name("blocks"));
+  CHECK(valid_actor_name("rpc_server"));
+  CHECK_FALSE(valid_actor_name("rpc_server1")); // 11 characters
+  CHECK_FALSE(valid_actor_name(""));
 }
 
 TEST_CASE("supervisor restarts a detached child on a threaded actor system", "[actors][supervisor]") {
