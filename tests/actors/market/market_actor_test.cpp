@@ -138,6 +138,22 @@ struct stopper {
   }
 };
 
+// The market of node `b`, on `validator`'s chain, telling `prover`; 1 GiB of capacity.
+market_actor_config market_of(test::node& b, const node_identity& id, caf::actor validator, caf::actor prover) {
+  market_actor_config mc;
+  mc.node_key = id.public_key();
+  mc.data_dir = b.dir.path;
+  mc.chain = [validator] { return validator; };
+  auto bx = b.exchange;
+  mc.exchange = [bx] { return bx; };
+  auto bb = b.blocks;
+  mc.store = [bb] { return bb; };
+  mc.prover = [prover] { return prover; };
+  mc.local_store = b.store;
+  mc.capacity = uint64_t{1} << 30;
+  return mc;
+}
+
 } // namespace
 
 TEST_CASE("market actor: takes a good order through the cluster, abandons bad ones with reasons",
@@ -177,17 +193,7 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   auto prover = sys.spawn(prover_recorder, recorder_log);
   cleanup.actors.push_back(prover);
 
-  market_actor_config mc;
-  mc.node_key = id.public_key();
-  mc.data_dir = b.dir.path;
-  mc.chain = [validator] { return validator; };
-  auto bx = b.exchange;
-  mc.exchange = [bx] { return bx; };
-  auto bb = b.blocks;
-  mc.store = [bb] { return bb; };
-  mc.prover = [prover] { return prover; };
-  mc.local_store = b.store;
-  mc.capacity = uint64_t{1} << 30;
+  auto mc = market_of(b, id, validator, prover);
   mc.policy.max_fetches = 8;
   mc.fetch_timeout = 2s;
   mc.rescan_interval = 500ms;
@@ -300,17 +306,7 @@ TEST_CASE("market actor: asks the order policy, takes nothing without it", "[mar
   auto host = spawn_plugin_host(sys, plugin_host_config{});
   cleanup.actors.push_back(host);
 
-  market_actor_config mc;
-  mc.node_key = id.public_key();
-  mc.data_dir = b.dir.path;
-  mc.chain = [validator] { return validator; };
-  auto bx = b.exchange;
-  mc.exchange = [bx] { return bx; };
-  auto bb = b.blocks;
-  mc.store = [bb] { return bb; };
-  mc.prover = [prover] { return prover; };
-  mc.local_store = b.store;
-  mc.capacity = uint64_t{1} << 30;
+  auto mc = market_of(b, id, validator, prover);
   mc.fetch_timeout = 5s;
   mc.rescan_interval = 300ms;
   mc.policy_name = "ord_policy";
