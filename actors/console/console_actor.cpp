@@ -433,6 +433,13 @@ caf::behavior console_actor(console_self* self, console_actor_config cfg) {
   st.cfg = std::move(cfg);
   st.events = self->system().groups().get_local(node_event_group);
   self->join(st.events);
+  // Anyone who reaches the port can send anything: a message the console does not know gets
+  // an unexpected_message error back and a debug line, never stderr noise or a stop.
+  self->set_default_handler([](caf::scheduled_actor* me, caf::message_view& x) -> caf::result<caf::message> {
+    log::debug(component, "dropping unexpected message " + to_string(x.content()) + " from " +
+                              (me->current_sender() ? to_string(me->current_sender()->node()) : "anonymous"));
+    return caf::sec::unexpected_message;
+  });
   self->set_down_handler([=](caf::down_msg& dm) {
     drop_watchers(self, [&](const watcher& w) { return w.who.address() == dm.source; });
   });

@@ -131,6 +131,11 @@ TEST_CASE_METHOD(console_fixture, "console refuses wrong keys and unknown sessio
   std::string nonce;
   self->request(console(), wait, con_hello_atom::value).receive([&](std::string& n) { nonce = n; }, [](caf::error&) {});
   CHECK(refusal(self, con_auth_atom::value, nonce, std::string("00")) == errc::permission_denied);
+  // Messages it does not know at all (anyone reaching the port can send them) get an error back.
+  caf::error junk;
+  self->request(console(), wait, int32_t{42}, std::string("junk"))
+    .receive([&](const caf::message&) {}, [&](caf::error& e) { junk = e; });
+  CHECK(junk == caf::sec::unexpected_message);
   // The console still serves a client with the key afterwards.
   auto token = login(self, admin_key);
   REQUIRE(token.size() == 64);
