@@ -13,7 +13,7 @@
 // Prints one JSON object per measurement, then a summary.
 // usage: bench_exchange [--size BYTES=1073741824] [--dir /tmp] [--only pair|fanout]
 //                       [--tls off|on|both] [--fetchers 4]
-// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_SCHED=stealing (default: sharing, as mantled), BENCH_RELAXED_SLEEP_US,
+// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_THREADS (scheduler threads per node), BENCH_SCHED=stealing (default: sharing, as mantled), BENCH_RELAXED_SLEEP_US,
 //      BENCH_PAUSE_S (sleep before each fetch, to attach perf)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -93,6 +93,8 @@ struct bench_node {
     }
     // As mantled (actors/node/node.cpp): work sharing, whose idle workers block instead of
     // polling. BENCH_SCHED=stealing measures CAF's default for comparison.
+    if (const char* v = std::getenv("BENCH_THREADS")) // as mantled --threads
+      cfg.set("scheduler.max-threads", static_cast<size_t>(std::atoi(v)));
     const char* sched = std::getenv("BENCH_SCHED");
     cfg.set("scheduler.policy", caf::atom_from_string(sched ? sched : "sharing"));
     if (const char* v = std::getenv("BENCH_RELAXED_SLEEP_US"))
