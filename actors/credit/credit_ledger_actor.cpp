@@ -212,13 +212,14 @@ caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
     },
     [=](may_serve_atom, const std::string& peer, uint64_t bytes) -> caf::result<bool> {
       auto& s = self->state;
-      auto v = s.policy->decide(peer);
+      auto v = s.policy->decide(peer, bytes);
       if (v != credit::verdict::serve) {
         log::debug(component, peer + ": " + credit::to_string(v));
         return false;
       }
       if (s.policy->is_trusted(peer))
         return true; // serve-rate applies to untrusted peers only
+      schedule_flush(self, interval); // which also ages the promise decide() just made
       auto now = clock_type::now();
       auto ticket = s.next_ticket++;
       switch (s.queue->submit(peer, bytes, ticket, now)) {
@@ -257,6 +258,9 @@ caf::behavior credit_ledger(ledger_actor* self, credit_ledger_config cfg) {
     [=](fault_atom) -> bool { throw std::runtime_error("fault injected into the credit ledger"); },
     [=](cr_flush_atom) {
       self->state.flush_scheduled = false;
+      self->state.policy->age_promises();
+      if (self->state.policy->promised_any())
+        schedule_flush(self, interval); // so old promises keep expiring while nothing is recorded
       self->state.flush();
       if (self->state.policy->has_changes()) // the save failed: try again later
         schedule_flush(self, interval);

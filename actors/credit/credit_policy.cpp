@@ -1,5 +1,6 @@
 #include "actors/credit/credit_policy.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -50,6 +51,18 @@ void credit_policy::load(std::map<std::string, peer_credit> accounts) {
 void credit_policy::record(const std::string& peer, uint64_t sent, uint64_t received) {
   if (sent == 0 && received == 0)
     return;
+  // Sent bytes settle what was promised to this peer, oldest promises first.
+  uint64_t settle = sent;
+  for (auto* promises : {&promised_before_, &promised_now_}) {
+    auto it = promises->find(peer);
+    if (it == promises->end() || settle == 0)
+      continue;
+    uint64_t take = std::min(settle, it->second);
+    it->second -= take;
+    settle -= take;
+    if (it->second == 0)
+      promises->erase(it);
+  }
   auto& a = accounts_[peer];
   a.sent = saturating_add(a.sent, sent);
   a.received = saturating_add(a.received, received);
@@ -59,16 +72,34 @@ void credit_policy::record(const std::string& peer, uint64_t sent, uint64_t rece
 
 void credit_policy::cut(const std::string& peer) { cut_.insert(peer); }
 
-verdict credit_policy::decide(const std::string& peer) {
+verdict credit_policy::decide(const std::string& peer, uint64_t bytes) {
   if (is_cut(peer))
     return verdict::refuse_cut;
   if (is_trusted(peer))
     return verdict::serve;
-  double p = serve_probability(ratio(peer));
-  if (unit_interval(draw_()) < p)
+  auto a = account(peer);
+  a.sent = saturating_add(a.sent, promised(peer));
+  double p = serve_probability(debt_ratio(a, unit_));
+  if (unit_interval(draw_()) < p) {
+    if (bytes > 0)
+      promised_now_[peer] = saturating_add(promised_now_[peer], bytes);
     return verdict::serve;
+  }
   ++refused_[peer];
   return verdict::refuse_ratio;
+}
+
+void credit_policy::age_promises() {
+  promised_before_ = std::move(promised_now_);
+  promised_now_.clear();
+}
+
+uint64_t credit_policy::promised(const std::string& peer) const {
+  uint64_t out = 0;
+  for (auto* promises : {&promised_before_, &promised_now_})
+    if (auto it = promises->find(peer); it != promises->end())
+      out = saturating_add(out, it->second);
+  return out;
 }
 
 peer_credit credit_policy::account(const std::string& peer) const {

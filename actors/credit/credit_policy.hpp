@@ -71,7 +71,16 @@ public:
   bool is_cut(const std::string& peer) const { return cut_.count(peer) != 0; }
 
   // Draws only for untrusted, uncut peers, so trusted traffic does not shift the sequence.
-  verdict decide(const std::string& peer);
+  // Serving `bytes` to an untrusted peer promises them: they count as sent in its ratio until
+  // record() reports them sent, or until two age_promises() calls passed. Without that, a burst
+  // of requests decided before the first record arrives would all be judged at the old ratio
+  // (a free-rider asking for a whole file at once would get it at r = 0).
+  verdict decide(const std::string& peer, uint64_t bytes = 0);
+  // Forgets promises older than one call: bytes approved but never sent (a cancel, a lost
+  // peer, a request that waited too long) stop counting after one to two calls.
+  void age_promises();
+  uint64_t promised(const std::string& peer) const;
+  bool promised_any() const { return !promised_now_.empty() || !promised_before_.empty(); }
 
   peer_credit account(const std::string& peer) const; // zeros for a peer never seen
   const std::map<std::string, peer_credit>& accounts() const { return accounts_; }
@@ -93,6 +102,8 @@ private:
   std::map<std::string, peer_credit> accounts_;
   std::set<std::string> changed_;
   std::map<std::string, uint64_t> refused_; // debt-ratio refusals per peer (not persisted)
+  // Approved, not yet recorded as sent: this period's and the previous one's (age_promises).
+  std::map<std::string, uint64_t> promised_now_, promised_before_;
 };
 
 } // namespace mantle::credit

@@ -252,3 +252,31 @@ TEST_CASE("peers trusted by the chain are served without the throttle while they
   pol.cut("N");
   CHECK(pol.decide("N") == verdict::refuse_cut);
 }
+
+TEST_CASE("bytes approved but not yet recorded count in the ratio: a burst cannot all pass at r = 0", "[credit]") {
+  const uint64_t block = 256 * 1024;
+  credit_policy pol({"T"}, [] { return bits_for(0.5); }, block); // a draw of exactly one half
+  // A free-rider asks for 16 blocks at once; no record has arrived yet. r = 0, then 1 (served:
+  // p = 0.9975, 0.953), then 2 (p = 0.5, the draw refuses), and it stays refused.
+  int served = 0;
+  for (int i = 0; i < 16; ++i)
+    served += pol.decide("F", block) == verdict::serve;
+  CHECK(served == 2);
+  CHECK(pol.promised("F") == 2 * block);
+  // Trusted peers are not charged promises.
+  CHECK(pol.decide("T", block) == verdict::serve);
+  CHECK(pol.promised("T") == 0);
+  // The sends are recorded: the promise is settled, not counted twice.
+  pol.record("F", 2 * block, 0);
+  CHECK(pol.promised("F") == 0);
+  CHECK(pol.ratio("F") == 2.0);
+  // A promise never sent (cancelled) stops counting after two agings.
+  pol.record("G", 0, 10 * block); // r stays low for G
+  REQUIRE(pol.decide("G", block) == verdict::serve);
+  pol.age_promises();
+  CHECK(pol.promised("G") == block);
+  CHECK(pol.promised_any());
+  pol.age_promises();
+  CHECK(pol.promised("G") == 0);
+  CHECK_FALSE(pol.promised_any());
+}
