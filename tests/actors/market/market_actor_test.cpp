@@ -138,6 +138,29 @@ struct stopper {
   }
 };
 
+// A one-validator chain and a recording prover for a market to work against. `cleanup` stops
+// them, and whatever a test adds to it, when the test ends; before the chain's directory goes.
+struct chain_and_prover {
+  node_identity id = node_identity::generate();
+  test::temp_dir chain_dir;
+  stopper cleanup;
+  caf::actor validator;
+  std::shared_ptr<prover_log> recorder_log = std::make_shared<prover_log>();
+  caf::actor prover;
+
+  chain_and_prover(caf::actor_system& sys, const char* dir_name) : chain_dir(dir_name), cleanup{sys, {}} {
+    validator_actor_config vc;
+    vc.data_dir = chain_dir.path;
+    vc.identity = &id;
+    vc.durable = false;
+    validator = spawn_validator_actor(sys, vc);
+    cleanup.actors.push_back(validator);
+    prover = sys.spawn(prover_recorder, recorder_log);
+    cleanup.actors.push_back(prover);
+  }
+  std::string keys() const { return chain_dir.path + "/keystore"; }
+};
+
 // The market of node `b`, on `validator`'s chain, telling `prover`; 1 GiB of capacity.
 market_actor_config market_of(test::node& b, const node_identity& id, caf::actor validator, caf::actor prover) {
   market_actor_config mc;
@@ -180,18 +203,12 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   REQUIRE(test::fetch_dag(b, users));
   REQUIRE(b.store->pin(users, pin_type::recursive, "mine"));
 
-  auto id = node_identity::generate();
-  test::temp_dir chain_dir("mantle-market-chain");
-  validator_actor_config vc;
-  vc.data_dir = chain_dir.path;
-  vc.identity = &id;
-  vc.durable = false;
-  stopper cleanup{sys, {}};
-  auto validator = spawn_validator_actor(sys, vc);
-  cleanup.actors.push_back(validator);
-  auto recorder_log = std::make_shared<prover_log>();
-  auto prover = sys.spawn(prover_recorder, recorder_log);
-  cleanup.actors.push_back(prover);
+  chain_and_prover chain(sys, "mantle-market-chain");
+  auto& cleanup = chain.cleanup;
+  const auto& id = chain.id;
+  const auto& validator = chain.validator;
+  const auto& prover = chain.prover;
+  const auto& recorder_log = chain.recorder_log;
 
   auto mc = market_of(b, id, validator, prover);
   mc.policy.max_fetches = 8;
@@ -201,7 +218,7 @@ TEST_CASE("market actor: takes a good order through the cluster, abandons bad on
   watcher->join(sys.groups().get_local(node_event_group));
   auto market = spawn_market_actor(sys, mc);
   cleanup.actors.push_back(market);
-  std::string keys = chain_dir.path + "/keystore";
+  std::string keys = chain.keys();
 
   place_order(sys, validator, keys, good, good_bytes.size(), root_of(*a.store, good));
   place_order(sys, validator, keys, under, short_bytes.size() - 1000, root_of(*a.store, under));
@@ -291,18 +308,12 @@ TEST_CASE("market actor: asks the order policy, takes nothing without it", "[mar
   auto big_bytes = test::pattern(600 * 1000, 12);
   auto big = a.add(big_bytes);
 
-  auto id = node_identity::generate();
-  test::temp_dir chain_dir("mantle-market-policy");
-  validator_actor_config vc;
-  vc.data_dir = chain_dir.path;
-  vc.identity = &id;
-  vc.durable = false;
-  stopper cleanup{sys, {}};
-  auto validator = spawn_validator_actor(sys, vc);
-  cleanup.actors.push_back(validator);
-  auto recorder_log = std::make_shared<prover_log>();
-  auto prover = sys.spawn(prover_recorder, recorder_log);
-  cleanup.actors.push_back(prover);
+  chain_and_prover chain(sys, "mantle-market-policy");
+  auto& cleanup = chain.cleanup;
+  const auto& id = chain.id;
+  const auto& validator = chain.validator;
+  const auto& prover = chain.prover;
+  const auto& recorder_log = chain.recorder_log;
   auto host = spawn_plugin_host(sys, plugin_host_config{});
   cleanup.actors.push_back(host);
 
@@ -313,7 +324,7 @@ TEST_CASE("market actor: asks the order policy, takes nothing without it", "[mar
   mc.order_policy = [&sys] { return sys.registry().get<caf::actor>(caf::atom_from_string("ord_policy")); };
   auto market = spawn_market_actor(sys, mc);
   cleanup.actors.push_back(market);
-  std::string keys = chain_dir.path + "/keystore";
+  std::string keys = chain.keys();
   place_order(sys, validator, keys, small, small_bytes.size(), root_of(*a.store, small));
   place_order(sys, validator, keys, big, big_bytes.size(), root_of(*a.store, big));
 
