@@ -15,6 +15,7 @@
 #include "storage/rfc3339.hpp"
 #include "tests/net/store_backend.hpp"
 #include "tests/temp_dir.hpp"
+#include "tests/test_store.hpp"
 
 using namespace mantle;
 using nlohmann::json;
@@ -35,12 +36,7 @@ struct psa_fixture {
   int wakes = 0;
 
   psa_fixture() {
-    store_options so;
-    so.map_size = 1ull << 28;
-    so.durable_commits = false;
-    auto b = block_store::open(dir.path, so);
-    REQUIRE(b);
-    blocks = std::move(*b);
+    blocks = test::open_test_store(dir.path);
     auto s = psa::psa_store::open(dir.path + "/psa", false);
     REQUIRE(s);
     store = std::move(*s);

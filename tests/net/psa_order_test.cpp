@@ -9,6 +9,7 @@
 #include "storage/psa_store.hpp"
 #include "tests/net/store_backend.hpp"
 #include "tests/temp_dir.hpp"
+#include "tests/test_store.hpp"
 
 using namespace mantle;
 using psa::pin_status;
@@ -50,12 +51,7 @@ struct order_fixture {
   uint64_t now = 1000000;
 
   order_fixture() {
-    store_options so;
-    so.map_size = 1ull << 26;
-    so.durable_commits = false;
-    auto b = block_store::open(dir.path, so);
-    REQUIRE(b);
-    blocks = std::move(*b);
+    blocks = test::open_test_store(dir.path, 1ull << 26);
     auto s = psa::psa_store::open(dir.path + "/psa", false);
     REQUIRE(s);
     store = std::move(*s);

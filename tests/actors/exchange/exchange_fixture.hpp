@@ -22,6 +22,7 @@
 #include "storage/multihash.hpp"
 #include "storage/unixfs_importer.hpp"
 #include "tests/temp_dir.hpp"
+#include "tests/test_store.hpp"
 
 namespace mantle::test {
 
@@ -79,12 +80,7 @@ struct node {
   caf::actor_system& sys;
 
   node(system_fixture& f, exchange::engine_limits lim = {}) : sys(*f.sys) {
-    store_options so;
-    so.durable_commits = false;
-    so.map_size = 1ull << 30;
-    auto opened = block_store::open(dir.path, so);
-    REQUIRE(opened);
-    store = std::move(*opened);
+    store = open_test_store(dir.path, 1ull << 30);
     blocks = spawn_block_store_actor(sys, store);
     exchange_config xc;
     auto b = blocks;

@@ -20,6 +20,7 @@
 #include "tests/net/store_backend.hpp"
 #include "tests/net/string_sink.hpp"
 #include "tests/temp_dir.hpp"
+#include "tests/test_store.hpp"
 #include "tests/random_bytes.hpp"
 
 using namespace mantle;
@@ -41,12 +42,7 @@ struct routes_fixture {
   int calls = 0;
 
   routes_fixture() {
-    store_options so;
-    so.map_size = 1ull << 28;
-    so.durable_commits = false;
-    auto b = block_store::open(dir.path, so);
-    REQUIRE(b);
-    blocks = std::move(*b);
+    blocks = test::open_test_store(dir.path);
     backend = std::make_unique<test::store_backend>(*blocks);
     order_chain chain;
     chain.read = [this](const std::vector<std::string>& keys) -> result<chain_read_reply> {

@@ -17,6 +17,7 @@
 #include "storage/psa_store.hpp"
 #include "storage/rfc3339.hpp"
 #include "tests/temp_dir.hpp"
+#include "tests/test_store.hpp"
 
 using namespace mantle;
 
@@ -36,12 +37,7 @@ struct pinner_fixture {
     cfg.set("scheduler.max-threads", size_t{2});
     register_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
-    store_options so;
-    so.durable_commits = false;
-    so.map_size = 1ull << 28;
-    auto opened = block_store::open(dir.path, so);
-    REQUIRE(opened);
-    store = std::move(*opened);
+    store = test::open_test_store(dir.path);
     auto p = psa::psa_store::open(dir.path + "/psa", false);
     REQUIRE(p);
     psa = std::move(*p);

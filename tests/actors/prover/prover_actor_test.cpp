@@ -30,6 +30,7 @@
 #include "storage/unixfs_importer.hpp"
 #include "tests/actors/actor_test_support.hpp"
 #include "tests/temp_dir.hpp"
+#include "tests/test_store.hpp"
 
 using namespace mantle;
 using namespace std::chrono_literals;
@@ -98,11 +99,7 @@ TEST_CASE("prover actor: reports land, challenges are answered, storage power fo
   }
 
   // A 600 KiB file (three 256 KiB chunks under a dag-pb root), pinned.
-  store_options so;
-  so.durable_commits = false;
-  auto opened = block_store::open(dir.path + "/node", so);
-  REQUIRE(opened);
-  std::shared_ptr<block_store> store = std::move(*opened);
+  std::shared_ptr<block_store> store = test::open_test_store(dir.path + "/node");
   std::string content(600 * 1024, '\0');
   std::mt19937_64 rng(42);
   for (auto& c : content)
