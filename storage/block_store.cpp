@@ -74,6 +74,18 @@ status write_counters(lmdb::txn& t, MDB_dbi meta, const counters& c) {
   return {};
 }
 
+// Deletes one stored block of `size` bytes and takes it off the repo counters, in `t`.
+status delete_block(lmdb::txn& t, MDB_dbi blocks, MDB_dbi meta, const std::string& mh, uint64_t size) {
+  if (auto d = t.del(blocks, mh); !d)
+    return d.err();
+  auto cnt = read_counters(t, meta);
+  if (!cnt)
+    return cnt.err();
+  cnt->num_objects -= std::min<uint64_t>(cnt->num_objects, 1);
+  cnt->repo_size -= std::min<uint64_t>(cnt->repo_size, size);
+  return write_counters(t, meta, *cnt);
+}
+
 bool is_identity(const std::string& mh) { return !mh.empty() && mh[0] == 0x00; }
 
 // Identity multihashes carry their block inline; nothing is stored for them.
@@ -569,17 +581,8 @@ status block_store::remove(const cid& c) {
     return v.err();
   if (!*v)
     return make_error(errc::not_found, "block " + describe_cid(c) + " is not in the store");
-  uint64_t size = (*v)->size();
-  auto d = t->del(db_->blocks, c.mh);
-  if (!d)
-    return d.err();
-  auto cnt = read_counters(*t, db_->meta);
-  if (!cnt)
-    return cnt.err();
-  cnt->num_objects -= std::min<uint64_t>(cnt->num_objects, 1);
-  cnt->repo_size -= std::min<uint64_t>(cnt->repo_size, size);
-  if (auto w = write_counters(*t, db_->meta, *cnt); !w)
-    return w;
+  if (auto d = delete_block(*t, db_->blocks, db_->meta, c.mh, (*v)->size()); !d)
+    return d;
   return t->commit();
 }
 
@@ -622,16 +625,8 @@ result<uint64_t> block_store::lose_leaves(const cid& root, uint32_t percent) {
       return v.err();
     if (!*v)
       continue;
-    uint64_t size = (*v)->size();
-    if (auto d = t->del(db_->blocks, leaves[i].mh); !d)
+    if (auto d = delete_block(*t, db_->blocks, db_->meta, leaves[i].mh, (*v)->size()); !d)
       return d.err();
-    auto cnt = read_counters(*t, db_->meta);
-    if (!cnt)
-      return cnt.err();
-    cnt->num_objects -= std::min<uint64_t>(cnt->num_objects, 1);
-    cnt->repo_size -= std::min<uint64_t>(cnt->repo_size, size);
-    if (auto w = write_counters(*t, db_->meta, *cnt); !w)
-      return w.err();
     if (auto cm = t->commit(); !cm)
       return cm.err();
     ++removed;
