@@ -1,5 +1,9 @@
 #include "net/http_client.hpp"
+#include <poll.h>
 #include <strings.h>
+#include <sys/sendfile.h>
+#include <cerrno>
+#include <cstring>
 #include <ostream>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -113,6 +117,48 @@ status http_client::send_streamed(const std::string& method, const std::string& 
     if (!st.ok()) return st;
   }
   return p_->write("0\r\n\r\n");
+}
+
+status http_client::send_sized(const std::string& method, const std::string& target,
+                               const headers_list& headers, sized_body& body) {
+  p_->head_request = method == "HEAD";
+  auto length = body.length();
+  if (!length.ok()) return length.err();
+  auto st = p_->write(request_head(method, target, host_, headers) + "Content-Length: " +
+                      std::to_string(length.value()) + "\r\n\r\n");
+  if (!st.ok()) return st;
+  const int sock = p_->sock.native_handle();
+  std::vector<char> buf(64 * 1024);
+  uint64_t sent = 0;
+  for (;;) {
+    auto p = body.next(buf.data(), buf.size());
+    if (!p.ok()) return p.err();
+    if (p->bytes > 0) {
+      if (st = p_->write(std::string_view(buf.data(), p->bytes)); !st.ok()) return st;
+      sent += p->bytes;
+      continue;
+    }
+    if (p->fd < 0) break;
+    off_t off = static_cast<off_t>(p->offset);
+    uint64_t left = p->len;
+    while (left > 0) {
+      ssize_t n = ::sendfile(sock, p->fd, &off, static_cast<size_t>(std::min<uint64_t>(left, 1 << 30)));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd w{sock, POLLOUT, 0};
+        ::poll(&w, 1, -1);
+        continue;
+      }
+      if (n < 0) return error{errc::io_error, std::string("sending request: ") + std::strerror(errno)};
+      if (n == 0) return error{errc::io_error, "sending request: the file ended early (it shrank meanwhile)"};
+      left -= static_cast<uint64_t>(n);
+      sent += static_cast<uint64_t>(n);
+    }
+  }
+  if (sent != length.value())
+    return error{errc::io_error, "sending request: " + std::to_string(sent) + " body bytes sent of " +
+                                     std::to_string(length.value())};
+  return status::success();
 }
 
 result<client_response> http_client::read_head() {

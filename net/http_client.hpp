@@ -15,6 +15,20 @@ using headers_list = std::vector<std::pair<std::string, std::string>>;
 // Fills buf with the next body bytes; 0 means the end.
 using body_pull = std::function<result<size_t>(char* buf, size_t cap)>;
 
+// A request body of known length whose file contents may be sent straight from the file.
+class sized_body {
+public:
+  struct piece {
+    size_t bytes = 0;     // bytes copied into the caller's buffer, or
+    int fd = -1;          // a span of an open file to send as is
+    uint64_t offset = 0, len = 0;
+  };
+  virtual ~sized_body() = default;
+  virtual result<uint64_t> length() = 0;
+  // The next piece; one with no bytes and no file span is the end.
+  virtual result<piece> next(char* buf, size_t cap) = 0;
+};
+
 struct client_response {
   unsigned status = 0;
   headers_list headers;  // trailers are appended once the body is done
@@ -39,6 +53,11 @@ public:
   // Sends a request whose body is pulled in pieces and sent chunked.
   status send_streamed(const std::string& method, const std::string& target,
                        const headers_list& headers, const body_pull& body);
+
+  // Sends a request with a body of known length (Content-Length): the server reads it straight
+  // into its buffers, and file spans go out with sendfile(2), never through this process.
+  status send_sized(const std::string& method, const std::string& target,
+                    const headers_list& headers, sized_body& body);
 
   // Reads the status line and headers of the response.
   result<client_response> read_head();

@@ -1,5 +1,8 @@
 #include "net/multipart_writer.hpp"
 #include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cstring>
 #include <random>
 #include "net/url_codec.hpp"
@@ -10,7 +13,7 @@ multipart_body::multipart_body(std::vector<multipart_entry> entries, std::string
     : entries_(std::move(entries)), boundary_(boundary.empty() ? random_boundary() : std::move(boundary)) {}
 
 multipart_body::~multipart_body() {
-  if (file_) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 std::string multipart_body::random_boundary() {
@@ -36,6 +39,103 @@ std::string multipart_body::part_head(const multipart_entry& e, const std::strin
   return h;
 }
 
+std::string multipart_body::closing_delimiter() const {
+  return entries_.empty() ? "--" + boundary_ + "--\r\n" : "\r\n--" + boundary_ + "--\r\n";
+}
+
+result<bool> multipart_body::open_next() {
+  if (next_ < entries_.size()) {
+    const auto& e = entries_[next_];
+    pending_ = part_head(e, boundary_, next_ == 0);
+    pending_pos_ = 0;
+    ++next_;
+    if (e.type == multipart_entry::kind::file) {
+      fd_ = ::open(e.source.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) return error{errc::io_error, "cannot open " + e.source + ": " + std::strerror(errno)};
+      file_pos_ = 0;
+    } else if (e.type == multipart_entry::kind::symlink || e.type == multipart_entry::kind::bytes) {
+      pending_ += e.source;
+      if (e.type == multipart_entry::kind::bytes) content_bytes_ += e.source.size();
+    }
+    return true;
+  }
+  if (!closed_) {
+    closed_ = true;
+    pending_ = closing_delimiter();
+    pending_pos_ = 0;
+    return true;
+  }
+  return false;
+}
+
+status multipart_body::finish_file() {
+  const auto& e = entries_[next_ - 1];
+  struct stat st {};
+  bool same = sizes_.empty() || (file_pos_ == sizes_[next_ - 1] && ::fstat(fd_, &st) == 0 &&
+                                 static_cast<uint64_t>(st.st_size) == file_pos_);
+  ::close(fd_);
+  fd_ = -1;
+  if (!same)
+    return error{errc::io_error, e.source + " changed while it was being sent (" + std::to_string(sizes_[next_ - 1]) +
+                                     " bytes when the upload started); add it again"};
+  return status::success();
+}
+
+result<uint64_t> multipart_body::length() {
+  if (next_ != 0 || pending_pos_ != 0) return error{errc::invalid_input, "length() after the body started"};
+  sizes_.assign(entries_.size(), 0);
+  uint64_t total = 0;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const auto& e = entries_[i];
+    total += part_head(e, boundary_, i == 0).size();
+    if (e.type == multipart_entry::kind::file) {
+      struct stat st {};
+      if (::stat(e.source.c_str(), &st) != 0)
+        return error{errc::io_error, "cannot read " + e.source + ": " + std::strerror(errno)};
+      sizes_[i] = static_cast<uint64_t>(st.st_size);
+    } else if (e.type == multipart_entry::kind::symlink || e.type == multipart_entry::kind::bytes) {
+      sizes_[i] = e.source.size();
+    }
+    total += sizes_[i];
+  }
+  total += closing_delimiter().size();
+  return total;
+}
+
+result<sized_body::piece> multipart_body::next(char* buf, size_t cap) {
+  if (sizes_.empty() && !entries_.empty()) return error{errc::invalid_input, "next() needs length() first"};
+  // Framing bytes and non-file contents are copied; a file's bytes are one span at most `cap`
+  // long each time, so progress advances in steps the caller chose.
+  piece p;
+  while (p.bytes < cap) {
+    if (pending_pos_ < pending_.size()) {
+      size_t n = std::min(cap - p.bytes, pending_.size() - pending_pos_);
+      std::memcpy(buf + p.bytes, pending_.data() + pending_pos_, n);
+      pending_pos_ += n;
+      p.bytes += n;
+      continue;
+    }
+    if (fd_ >= 0) {
+      uint64_t left = sizes_[next_ - 1] - file_pos_;
+      if (left == 0) {
+        if (auto s = finish_file(); !s.ok()) return s.err();
+        continue;
+      }
+      if (p.bytes > 0) break; // hand out the framing first, the span next time
+      p.fd = fd_;
+      p.offset = file_pos_;
+      p.len = std::min<uint64_t>(left, cap);
+      file_pos_ += p.len;
+      content_bytes_ += p.len;
+      return p;
+    }
+    auto more = open_next();
+    if (!more.ok()) return more.err();
+    if (!more.value()) break;
+  }
+  return p;
+}
+
 result<size_t> multipart_body::read(char* buf, size_t cap) {
   size_t out = 0;
   while (out < cap) {
@@ -46,41 +146,24 @@ result<size_t> multipart_body::read(char* buf, size_t cap) {
       out += n;
       continue;
     }
-    if (file_) {
-      size_t n = std::fread(buf + out, 1, cap - out, file_);
+    if (fd_ >= 0) {
+      size_t want = cap - out;
+      if (!sizes_.empty()) want = static_cast<size_t>(std::min<uint64_t>(want, sizes_[next_ - 1] - file_pos_));
+      ssize_t n = want == 0 ? 0 : ::read(fd_, buf + out, want);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return error{errc::io_error, "reading " + entries_[next_ - 1].source + ": " + std::strerror(errno)};
       if (n == 0) {
-        bool err = std::ferror(file_);
-        std::fclose(file_);
-        file_ = nullptr;
-        if (err)
-          return error{errc::io_error, "reading " + entries_[next_ - 1].source + ": " + std::strerror(errno)};
+        if (auto s = finish_file(); !s.ok()) return s.err();
         continue;
       }
-      out += n;
-      content_bytes_ += n;
+      out += static_cast<size_t>(n);
+      file_pos_ += static_cast<uint64_t>(n);
+      content_bytes_ += static_cast<uint64_t>(n);
       continue;
     }
-    if (next_ < entries_.size()) {
-      const auto& e = entries_[next_];
-      pending_ = part_head(e, boundary_, next_ == 0);
-      pending_pos_ = 0;
-      ++next_;
-      if (e.type == multipart_entry::kind::file) {
-        file_ = std::fopen(e.source.c_str(), "rb");
-        if (!file_) return error{errc::io_error, "cannot open " + e.source + ": " + std::strerror(errno)};
-      } else if (e.type == multipart_entry::kind::symlink || e.type == multipart_entry::kind::bytes) {
-        pending_ += e.source;
-        if (e.type == multipart_entry::kind::bytes) content_bytes_ += e.source.size();
-      }
-      continue;
-    }
-    if (!closed_) {
-      closed_ = true;
-      pending_ = entries_.empty() ? "--" + boundary_ + "--\r\n" : "\r\n--" + boundary_ + "--\r\n";
-      pending_pos_ = 0;
-      continue;
-    }
-    break;
+    auto more = open_next();
+    if (!more.ok()) return more.err();
+    if (!more.value()) break;
   }
   return out;
 }

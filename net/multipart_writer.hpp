@@ -1,11 +1,13 @@
 // Produces a multipart/form-data body the way Kubo clients send uploads, streamed: file
-// contents are read from disk piece by piece as the body is pulled, never whole.
+// contents are read from disk piece by piece as the body is pulled, never whole. Once its
+// length is known (length()), file contents can also be handed out as spans of the open file,
+// which the HTTP client sends with sendfile(2) instead of copying them through user space.
 #pragma once
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
+#include "net/http_client.hpp"
 #include "storage/result.hpp"
 
 namespace mantle {
@@ -19,7 +21,7 @@ struct multipart_entry {
 };
 
 // Pulls the body in pieces: read() fills the buffer with the next bytes, 0 at the end.
-class multipart_body {
+class multipart_body final : public sized_body {
 public:
   explicit multipart_body(std::vector<multipart_entry> entries, std::string boundary = {});
   ~multipart_body();
@@ -27,6 +29,12 @@ public:
   const std::string& boundary() const { return boundary_; }
   std::string content_type() const { return "multipart/form-data; boundary=" + boundary_; }
   result<size_t> read(char* buf, size_t cap);
+
+  // The exact body length, from the files' sizes now. From then on a file whose size differs
+  // when it is sent (it changed meanwhile) fails the body instead of sending other bytes.
+  result<uint64_t> length() override;
+  // Like read(), but file contents come as spans of the open file (after length() only).
+  result<piece> next(char* buf, size_t cap) override;
   // Bytes of file content sent so far (for progress).
   uint64_t content_bytes() const { return content_bytes_; }
 
@@ -40,7 +48,12 @@ private:
   size_t next_ = 0;      // next entry to open
   std::string pending_;  // framing bytes not handed out yet
   size_t pending_pos_ = 0;
-  std::FILE* file_ = nullptr;
+  std::string closing_delimiter() const;
+  result<bool> open_next();      // queues the next entry's framing (and opens its file)
+  status finish_file();          // closes the current file, checking its size if sized
+  int fd_ = -1;
+  uint64_t file_pos_ = 0;        // bytes of the current file handed out
+  std::vector<uint64_t> sizes_;  // per entry, set by length(): the bytes its file must have
   bool closed_ = false;
   uint64_t content_bytes_ = 0;
 };

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <thread>
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -317,4 +320,68 @@ TEST_CASE("server lifecycle: port taken, connection cap, stop with blocked clien
   CHECK(s.srv.active_connections() == 0);
   http_client late;
   CHECK_FALSE(late.connect(s.address()).ok());
+}
+
+TEST_CASE("sized multipart upload: Content-Length, files by sendfile, same parts", "[net][http][multipart]") {
+  const std::string dir = "/tmp/mantle-sized-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::string content(3 * 1024 * 1024 + 17, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 2654435761u) >> 13);
+  const std::string file = dir + "/f.bin";
+  { std::ofstream(file, std::ios::binary).write(content.data(), static_cast<std::streamsize>(content.size())); }
+  const std::string empty = dir + "/empty";
+  { std::ofstream(empty, std::ios::binary); }
+
+  std::string length_header;
+  router r;
+  r.add_rpc("add", [&](http_request& q, response_writer& w) {
+    length_header = q.header("Content-Length");
+    kubo::begin_value_stream(w);
+    std::string current, data;
+    auto st = read_multipart(q, {[&](const multipart_part& p) {
+                                   current = p.filename;
+                                   data.clear();
+                                   return status::success();
+                                 },
+                                 [&](std::string_view d) {
+                                   data.append(d);
+                                   return status::success();
+                                 },
+                                 [&]() {
+                                   return kubo::emit(w, {{"Name", current}, {"Size", data.size()},
+                                                         {"Same", current == "d/f.bin" ? data == content : true}});
+                                 }});
+    if (!st.ok()) {
+      kubo::send_error(w, st.err());
+      return;
+    }
+    w.finish();
+  });
+  running_server s(std::move(r));
+  std::vector<multipart_entry> entries = {
+      {multipart_entry::kind::directory, "d", "", ""},
+      {multipart_entry::kind::file, "d/f.bin", file, ""},
+      {multipart_entry::kind::file, "d/empty", empty, ""},
+      {multipart_entry::kind::bytes, "d/b", "xyz", ""},
+  };
+  multipart_body mb(entries);
+  http_client c;
+  REQUIRE(c.connect(s.address()).ok());
+  REQUIRE(c.send_sized("POST", "/api/v0/add", {{"Content-Type", mb.content_type()}}, mb).ok());
+  REQUIRE(c.read_head().ok());
+  std::string body;
+  char buf[4096];
+  for (;;) {
+    auto n = c.read_body(buf, sizeof buf);
+    REQUIRE(n.ok());
+    if (n.value() == 0) break;
+    body.append(buf, n.value());
+  }
+  CHECK(body == "{\"Name\":\"d\",\"Same\":true,\"Size\":0}\n"
+                "{\"Name\":\"d/f.bin\",\"Same\":true,\"Size\":3145745}\n"
+                "{\"Name\":\"d/empty\",\"Same\":true,\"Size\":0}\n"
+                "{\"Name\":\"d/b\",\"Same\":true,\"Size\":3}\n");
+  CHECK(length_header == std::to_string(multipart_body(entries, mb.boundary()).length().value()));
+  CHECK(mb.content_bytes() == content.size() + 3);
+  std::filesystem::remove_all(dir);
 }

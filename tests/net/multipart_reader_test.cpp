@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <unistd.h>
 #include "net/multipart_reader.hpp"
@@ -255,4 +257,98 @@ TEST_CASE("multipart writer round-trips files and directories through the reader
   multipart_body missing({{multipart_entry::kind::file, "x", dir + "/nope", ""}});
   char small[64];
   CHECK_FALSE(missing.read(small, sizeof small).ok());
+}
+
+TEST_CASE("multipart body length matches the bytes it produces, and spots a changed file",
+          "[net][multipart]") {
+  const std::string dir = "/tmp/mantle-mplen-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/a.bin";
+  std::string content(200000, 'a');
+  { std::ofstream(file, std::ios::binary) << content; }
+  std::vector<multipart_entry> entries = {
+      {multipart_entry::kind::directory, "top", "", ""},
+      {multipart_entry::kind::file, "top/a.bin", file, file},
+      {multipart_entry::kind::symlink, "top/l", "../x", ""},
+      {multipart_entry::kind::bytes, "top/e", "", ""},
+  };
+  auto drain_read = [](multipart_body& mb) {
+    std::string out;
+    std::vector<char> buf(3001);
+    for (;;) {
+      auto n = mb.read(buf.data(), buf.size());
+      REQUIRE(n.ok());
+      if (n.value() == 0) return out;
+      out.append(buf.data(), n.value());
+    }
+  };
+  // The body as next() describes it, file spans read back from the file.
+  auto drain_next = [](multipart_body& mb) -> result<std::string> {
+    std::string out;
+    std::vector<char> buf(4096);
+    for (;;) {
+      auto p = mb.next(buf.data(), buf.size());
+      if (!p.ok()) return p.err();
+      if (p->bytes > 0) {
+        out.append(buf.data(), p->bytes);
+        continue;
+      }
+      if (p->fd < 0) return out;
+      std::string span(p->len, '\0');
+      REQUIRE(::pread(p->fd, span.data(), span.size(), static_cast<off_t>(p->offset)) == static_cast<ssize_t>(p->len));
+      out += span;
+    }
+  };
+  multipart_body plain(entries, "BND");
+  const std::string expect = drain_read(plain);
+  {
+    multipart_body sized(entries, "BND");
+    auto len = sized.length();
+    REQUIRE(len.ok());
+    CHECK(len.value() == expect.size());
+    auto got = drain_next(sized);
+    REQUIRE(got.ok());
+    CHECK(got.value() == expect);
+  }
+  {
+    multipart_body sized(entries, "BND");
+    REQUIRE(sized.length().ok());
+    CHECK(drain_read(sized) == expect); // read() honours the sizes too
+  }
+  {
+    multipart_body none({}, "BND");
+    auto len = none.length();
+    REQUIRE(len.ok());
+    CHECK(len.value() == drain_read(none).size());
+  }
+  SECTION("a file that grows after length() fails the body") {
+    multipart_body sized(entries, "BND");
+    REQUIRE(sized.length().ok());
+    { std::ofstream(file, std::ios::binary | std::ios::app) << "more"; }
+    auto got = drain_next(sized);
+    REQUIRE_FALSE(got.ok());
+    CHECK(got.err().message.find("changed while") != std::string::npos);
+  }
+  SECTION("a file that shrinks after length() fails the body") {
+    multipart_body sized(entries, "BND");
+    REQUIRE(sized.length().ok());
+    { std::ofstream(file, std::ios::binary | std::ios::trunc) << "x"; }
+    std::vector<char> buf(4096);
+    bool failed = false;
+    for (int i = 0; i < 1000 && !failed; ++i) {
+      auto n = sized.read(buf.data(), buf.size());
+      if (!n.ok()) {
+        failed = true;
+        CHECK(n.err().message.find("changed while") != std::string::npos);
+      } else if (n.value() == 0) {
+        break;
+      }
+    }
+    CHECK(failed);
+  }
+  SECTION("a missing file is an error from length()") {
+    multipart_body gone({{multipart_entry::kind::file, "x", dir + "/nope", ""}}, "BND");
+    CHECK_FALSE(gone.length().ok());
+  }
+  std::filesystem::remove_all(dir);
 }

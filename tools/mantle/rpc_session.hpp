@@ -24,8 +24,8 @@ struct session {
     if (!st.ok()) return st;
     std::string target = "/api/v0/" + cmd + (q.items().empty() ? "" : "?" + q.encode());
     if (body) {
-      st = c.send_streamed("POST", target, {{"Content-Type", body->content_type()}},
-                           [body](char* b, size_t n) { return body->read(b, n); });
+      // Sized: the node reads the body straight into its buffers, and files go out by sendfile.
+      st = c.send_sized("POST", target, {{"Content-Type", body->content_type()}}, *body);
     } else {
       st = c.send("POST", target, {});
     }
