@@ -11,6 +11,7 @@
 #include "messages/exchange.hpp"
 #include "messages/node_types.hpp"
 #include "messages/peer.hpp"
+#include "storage/block_store.hpp"
 #include "storage/dag_pb.hpp"
 #include "storage/multihash.hpp"
 #include "actors/introspection.hpp"
@@ -458,6 +459,31 @@ void refuse_block(actor_t* self, const std::string& id, const cid& c) {
   send_to_peer(self, id, caf::make_message(dont_have{{c}}));
 }
 
+// Serves a block this node has to a peer once the credit ledger agrees (always when no ledger
+// runs): the ledger may queue the decision, so the bytes wait here meanwhile.
+void decide_and_serve(actor_t* self, const std::string& id, const cid& c, std::string data) {
+  auto ledger = resolve(self->state.cfg.ledger);
+  if (!ledger) {
+    serve_block(self, id, c, std::move(data));
+    return;
+  }
+  auto size = static_cast<uint64_t>(data.size());
+  auto keep = std::make_shared<std::string>(std::move(data));
+  self->request(ledger, self->state.cfg.ledger_timeout, may_serve_atom::value, id, size)
+    .then(
+      [=](bool ok) {
+        if (ok)
+          serve_block(self, id, c, std::move(*keep));
+        else
+          refuse_block(self, id, c);
+      },
+      [=](caf::error& e) {
+        log::warning(component, "the ledger did not decide on serving " + id + ": " +
+                                    from_caf(e).message + "; not serving");
+        refuse_block(self, id, c);
+      });
+}
+
 caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
   // Remote nodes can send anything: a message the exchange does not know is dropped (and
   // logged), never a reason to stop serving everyone else.
@@ -513,8 +539,17 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       auto id = sender_peer(self);
       if (id.empty() || !admit(self, id, exchange::msg_kind::want_have, w.cids.size()))
         return;
-      auto store = resolve(self->state.cfg.store);
+      auto& local = self->state.cfg.local_store;
+      auto store = local ? caf::actor{} : resolve(self->state.cfg.store);
       for (auto& c : w.cids) {
+        if (local) {
+          auto present = local->has(c);
+          if (present && *present)
+            send_to_peer(self, id, caf::make_message(have{{c}}));
+          else
+            send_to_peer(self, id, caf::make_message(dont_have{{c}}));
+          continue;
+        }
         if (!store) {
           send_to_peer(self, id, caf::make_message(dont_have{{c}}));
           continue;
@@ -539,38 +574,25 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       auto id = sender_peer(self);
       if (id.empty() || !admit(self, id, exchange::msg_kind::want_block, w.cids.size()))
         return;
-      auto store = resolve(self->state.cfg.store);
+      auto& local = self->state.cfg.local_store;
+      auto store = local ? caf::actor{} : resolve(self->state.cfg.store);
       for (auto& c : w.cids) {
         self->state.serving[id].insert(c.mh);
+        if (local) {
+          auto data = local->get(c);
+          if (data)
+            decide_and_serve(self, id, c, std::move(*data));
+          else
+            refuse_block(self, id, c);
+          continue;
+        }
         if (!store) {
           refuse_block(self, id, c);
           continue;
         }
         self->request(store, store_timeout, blk_get_atom::value, c)
-          .then(
-            [=](std::string& data) {
-              auto ledger = resolve(self->state.cfg.ledger);
-              if (!ledger) {
-                serve_block(self, id, c, std::move(data));
-                return;
-              }
-              auto size = static_cast<uint64_t>(data.size());
-              auto keep = std::make_shared<std::string>(std::move(data));
-              self->request(ledger, self->state.cfg.ledger_timeout, may_serve_atom::value, id, size)
-                .then(
-                  [=](bool ok) {
-                    if (ok)
-                      serve_block(self, id, c, std::move(*keep));
-                    else
-                      refuse_block(self, id, c);
-                  },
-                  [=](caf::error& e) {
-                    log::warning(component, "the ledger did not decide on serving " + id + ": " +
-                                                from_caf(e).message + "; not serving");
-                    refuse_block(self, id, c);
-                  });
-            },
-            [=](caf::error&) { refuse_block(self, id, c); });
+          .then([=](std::string& data) { decide_and_serve(self, id, c, std::move(data)); },
+                [=](caf::error&) { refuse_block(self, id, c); });
       }
     },
     [=](cancel& x) {

@@ -86,7 +86,8 @@ TEST_CASE("a multi-block DAG is spread over two sources and arrives complete", "
   system_fixture f;
   exchange::engine_limits lim;
   lim.per_peer = 4; // small windows so both sources get work
-  node a(f), c(f), b(f, lim);
+  // A serves through its block-store actor, C reads its store directly: both paths serve.
+  node a(f), c(f, {}, true), b(f, lim);
   auto bytes = pattern(600 * 1024, 1);
   auto root = a.add(bytes, 4096);
   REQUIRE(c.add(bytes, 4096) == root);

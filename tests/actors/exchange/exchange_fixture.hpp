@@ -79,7 +79,8 @@ struct node {
   caf::actor exchange;
   caf::actor_system& sys;
 
-  node(system_fixture& f, exchange::engine_limits lim = {}) : sys(*f.sys) {
+  // local_reads: serve from the store object directly, as mantled does with its own store.
+  node(system_fixture& f, exchange::engine_limits lim = {}, bool local_reads = false) : sys(*f.sys) {
     store = open_test_store(dir.path, 1ull << 30);
     blocks = spawn_block_store_actor(sys, store);
     exchange_config xc;
@@ -88,6 +89,8 @@ struct node {
     auto probe = f.peer_probe;
     xc.peer = [probe] { return probe; };
     xc.limits = lim;
+    if (local_reads)
+      xc.local_store = store;
     exchange = spawn_exchange_actor(sys, xc);
   }
   ~node() {
