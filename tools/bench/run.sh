@@ -69,6 +69,13 @@ fi
 t0=$(now); curl -sf -X POST "$api/cat?arg=$v0cid" -o /dev/null; t1=$(now)
 cat_rate=$(rate "$size" "$t0" "$t1")
 echo "cat (RPC):                      $cat_rate GB/s"
+# The same add with mantle's own client (Content-Length, the file sent by sendfile), into a
+# store emptied first so it writes every block again.
+curl -sf -X POST "$api/pin/rm?arg=$v1cid" > /dev/null; curl -sf -X POST "$api/pin/rm?arg=$v0cid" > /dev/null
+curl -sf -X POST "$api/repo/gc" > /dev/null
+t0=$(now); "$build/mantle" --api "127.0.0.1:$port" add -q --cid-version 1 "$work/file" > "$work/cli.out"; t1=$(now)
+cli=$(rate "$size" "$t0" "$t1")
+echo "add v1 raw leaves (mantle add):  $cli GB/s   $(cat "$work/cli.out")"
 
 # Block exchange: its own stores, in the same work directory.
 "$build/bench_exchange" --size "$size" --dir "$work" > "$work/xch.out" 2> "$work/xch.err" ||
@@ -98,12 +105,12 @@ wait $cpid
 echo "10 GiB add result: $(tail -1 "$work/big.out")"
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 echo "peak RSS while adding $((big >> 30)) GiB: $((hwm / 1024)) MB (VmHWM); samples (MB): $(for s in "${samples[@]}"; do printf '%d ' $((s / 1024)); done | cut -c1-200)"
-python3 - "$sha" "$js" "$v1" "$v0" "$cat_rate" "$oh" "$ddw" <<'PY'
+python3 - "$sha" "$js" "$v1" "$v0" "$cat_rate" "$oh" "$ddw" "$cli" <<'PY'
 import sys
-sha, js, v1, v0, cat, oh, ddw = sys.argv[1:]
+sha, js, v1, v0, cat, oh, ddw, cli = sys.argv[1:]
 f = float
 print("ratios: add v1 / sha256 = %.2f, add v0 / sha256 = %.2f, only-hash / sha256 = %.2f, cat / sha256 = %.2f" % (f(v1)/f(sha), f(v0)/f(sha), f(oh)/f(sha), f(cat)/f(sha)))
-print("ratios: add v1 / dd write = %.2f, add v0 / dd write = %.2f" % (f(v1)/f(ddw), f(v0)/f(ddw)))
+print("ratios: add v1 / dd write = %.2f, add v0 / dd write = %.2f, mantle add / dd write = %.2f" % (f(v1)/f(ddw), f(v0)/f(ddw), f(cli)/f(ddw)))
 if js != "n/a":
     print("ratios: add v1 / JS importer = %.2f" % (f(v1)/f(js)))
 PY
