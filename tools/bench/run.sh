@@ -70,9 +70,15 @@ t0=$(now); curl -sf -X POST "$api/cat?arg=$v0cid" -o /dev/null; t1=$(now)
 cat_rate=$(rate "$size" "$t0" "$t1")
 echo "cat (RPC):                      $cat_rate GB/s"
 # The same add with mantle's own client (Content-Length, the file sent by sendfile), into a
-# store emptied first so it writes every block again.
-curl -sf -X POST "$api/pin/rm?arg=$v1cid" > /dev/null; curl -sf -X POST "$api/pin/rm?arg=$v0cid" > /dev/null
-curl -sf -X POST "$api/repo/gc" > /dev/null
+# fresh node and store like the first adds.
+start_node() {
+  kill ${pid:-0} 2>/dev/null || true; wait ${pid:-0} 2>/dev/null || true
+  rm -rf "$work/repo"
+  "$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/node.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && break; sleep 0.1; done
+}
+start_node
 t0=$(now); "$build/mantle" --api "127.0.0.1:$port" add -q --cid-version 1 "$work/file" > "$work/cli.out"; t1=$(now)
 cli=$(rate "$size" "$t0" "$t1")
 echo "add v1 raw leaves (mantle add):  $cli GB/s   $(cat "$work/cli.out")"
@@ -83,11 +89,7 @@ echo "add v1 raw leaves (mantle add):  $cli GB/s   $(cat "$work/cli.out")"
 grep -v '^{' "$work/xch.out"
 
 # A fresh node, so VmHWM covers this add alone.
-kill $pid; wait $pid 2>/dev/null || true
-rm -rf "$work/repo"
-"$build/mantled" --data-dir "$work/repo" --rpc-addr "127.0.0.1:$port" --gateway-addr 127.0.0.1:0 --console-addr 127.0.0.1:0 --peer-addr 127.0.0.1:0 > "$work/node.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -sf -X POST "$api/id" > /dev/null 2>&1 && break; sleep 0.1; done
+start_node
 echo "adding $big bytes streamed, sampling mantled's RSS"
 # A hand-framed multipart body streamed with chunked encoding (curl -F would read stdin whole).
 ( { printf -- '--XbenchX\r\nContent-Disposition: form-data; name="file"; filename="big"\r\nContent-Type: application/octet-stream\r\n\r\n'
