@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -72,6 +73,17 @@ struct exchange_state {
   // Want-blocks being answered, per peer; a cancel removes the entry and the block is not sent.
   std::map<std::string, std::unordered_set<std::string>> serving;
   std::map<std::string, size_t> checking; // want-haves being looked up, per peer
+  // While a configured ledger is not running (being restarted by the supervisor), blocks to
+  // serve wait for its decision, and bytes exchanged are counted here until it is back: a
+  // peer never gets unaccounted blocks out of a ledger restart.
+  struct awaiting_decision {
+    std::string peer;
+    cid id;
+    std::string data;
+    clock::time_point deadline;
+  };
+  std::vector<awaiting_decision> awaiting_ledger;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> unrecorded; // peer -> (sent, received)
   exchange_stats stats;
   bool tick_scheduled = false;
   static inline const char* name = "exchange";
@@ -368,7 +380,8 @@ void flush_engine(actor_t* self) {
 
 void ensure_tick(actor_t* self) {
   auto& st = self->state;
-  if (st.tick_scheduled || (st.engine.wants() == 0 && st.jobs.empty()))
+  if (st.tick_scheduled || (st.engine.wants() == 0 && st.jobs.empty() && st.awaiting_ledger.empty() &&
+                            st.unrecorded.empty()))
     return;
   st.tick_scheduled = true;
   self->delayed_send(self, tick_interval, xch_tick_atom::value);
@@ -397,6 +410,9 @@ void forget_peer(actor_t* self, const std::string& id) {
   st.peers.erase(it);
   st.serving.erase(id);
   st.checking.erase(id);
+  auto& waiting = st.awaiting_ledger;
+  waiting.erase(std::remove_if(waiting.begin(), waiting.end(), [&](const auto& w) { return w.peer == id; }),
+                waiting.end());
   st.engine.peer_down(id);
 }
 
@@ -439,6 +455,27 @@ void have_checked(actor_t* self, const std::string& id) {
     --c->second;
 }
 
+// Counts bytes exchanged with a peer in the credit ledger; kept here while a configured
+// ledger is not running and handed over, oldest first, once it is.
+void record(actor_t* self, const std::string& id, uint64_t sent, uint64_t received) {
+  auto& st = self->state;
+  if (!st.cfg.ledger)
+    return;
+  auto ledger = resolve(st.cfg.ledger);
+  if (!ledger) {
+    auto& u = st.unrecorded[id];
+    u.first += sent;
+    u.second += received;
+    ensure_tick(self);
+    return;
+  }
+  for (auto& [peer, u] : st.unrecorded)
+    self->send(ledger, record_atom::value, peer, u.first, u.second);
+  st.unrecorded.clear();
+  if (sent || received)
+    self->send(ledger, record_atom::value, id, sent, received);
+}
+
 void serve_block(actor_t* self, const std::string& id, const cid& c, std::string data) {
   auto& st = self->state;
   auto s = st.serving.find(id);
@@ -448,8 +485,7 @@ void serve_block(actor_t* self, const std::string& id, const cid& c, std::string
   ++st.stats.blocks_sent;
   st.stats.bytes_sent += size;
   send_to_peer(self, id, caf::make_message(block_msg{c, std::move(data)}));
-  if (auto ledger = resolve(st.cfg.ledger))
-    self->send(ledger, record_atom::value, id, size, uint64_t{0});
+  record(self, id, size, 0);
 }
 
 void refuse_block(actor_t* self, const std::string& id, const cid& c) {
@@ -462,7 +498,13 @@ void refuse_block(actor_t* self, const std::string& id, const cid& c) {
 // Serves a block this node has to a peer once the credit ledger agrees (always when no ledger
 // runs): the ledger may queue the decision, so the bytes wait here meanwhile.
 void decide_and_serve(actor_t* self, const std::string& id, const cid& c, std::string data) {
-  auto ledger = resolve(self->state.cfg.ledger);
+  auto& st = self->state;
+  auto ledger = resolve(st.cfg.ledger);
+  if (!ledger && st.cfg.ledger) { // configured but restarting: wait for it (see the tick)
+    st.awaiting_ledger.push_back({id, c, std::move(data), clock::now() + st.cfg.ledger_timeout});
+    ensure_tick(self);
+    return;
+  }
   if (!ledger) {
     serve_block(self, id, c, std::move(data));
     return;
@@ -482,6 +524,31 @@ void decide_and_serve(actor_t* self, const std::string& id, const cid& c, std::s
                                     from_caf(e).message + "; not serving");
         refuse_block(self, id, c);
       });
+}
+
+// On each tick: once the ledger runs again, hands it what was counted meanwhile and asks it
+// about the blocks that waited; a block that waited longer than the ledger timeout is refused.
+void retry_ledger(actor_t* self, clock::time_point now) {
+  auto& st = self->state;
+  if (st.awaiting_ledger.empty() && st.unrecorded.empty())
+    return;
+  if (resolve(st.cfg.ledger)) {
+    record(self, {}, 0, 0);
+    auto waiting = std::move(st.awaiting_ledger);
+    st.awaiting_ledger.clear();
+    for (auto& w : waiting)
+      decide_and_serve(self, w.peer, w.id, std::move(w.data));
+    return;
+  }
+  auto expired = std::stable_partition(st.awaiting_ledger.begin(), st.awaiting_ledger.end(),
+                                       [&](const auto& w) { return w.deadline > now; });
+  if (expired != st.awaiting_ledger.end())
+    log::warning(component, std::to_string(st.awaiting_ledger.end() - expired) +
+                              " blocks not served: the credit ledger has not been running for " +
+                              seconds_text(st.cfg.ledger_timeout));
+  for (auto it = expired; it != st.awaiting_ledger.end(); ++it)
+    refuse_block(self, it->peer, it->id);
+  st.awaiting_ledger.erase(expired, st.awaiting_ledger.end());
 }
 
 caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
@@ -643,8 +710,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       auto size = static_cast<uint64_t>(m.data.size());
       ++self->state.stats.blocks_received;
       self->state.stats.bytes_received += size;
-      if (auto ledger = resolve(self->state.cfg.ledger))
-        self->send(ledger, record_atom::value, id, uint64_t{0}, size);
+      record(self, id, 0, size);
       auto links = links_of(m.id, m.data);
       queue_write(self, arrived{block{m.id, std::move(m.data)}, std::move(out.holders), std::move(links)});
       flush_engine(self);
@@ -743,6 +809,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
                                         " still missing" + example + ") from " +
                                         std::to_string(st.engine.peer_count()) + " connected peers"));
       }
+      retry_ledger(self, now);
       flush_engine(self);
       ensure_tick(self);
     },

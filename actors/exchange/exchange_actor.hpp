@@ -7,7 +7,9 @@
 // received is hashed and compared with its CID before it is written through the block-store
 // actor; a peer sending a wrong or unrequested block is reported to the peer actor
 // (peer_misbehaved_atom) and never asked again. Serving asks the credit ledger first
-// (may_serve) when one runs and records the bytes either way (record).
+// (may_serve) and records the bytes either way (record). While a configured ledger is not
+// running (restarting), blocks to serve wait for it (refused after ledger_timeout) and the
+// bytes exchanged are kept and handed to it when it is back.
 #pragma once
 #include <caf/fwd.hpp>
 
@@ -23,8 +25,9 @@ namespace mantle {
 class block_store;
 
 struct exchange_config {
-  // Resolved at each use so restarted actors are found. `store` is required; `ledger` and
-  // `peer` may return an invalid handle (no ledger: serve everyone; no peer: nobody to report to).
+  // Resolved at each use so restarted actors are found. `store` is required. `peer` may return
+  // an invalid handle (nobody to report to). Without a `ledger` function everyone is served
+  // and nothing counted; with one, an invalid handle means the ledger is restarting.
   std::function<caf::actor()> store;
   std::function<caf::actor()> ledger;
   std::function<caf::actor()> peer;

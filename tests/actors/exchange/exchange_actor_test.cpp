@@ -4,6 +4,10 @@
 // stalls mid-transfer. No timing assertions: waits are generous, timeouts only bound hangs.
 #include "tests/actors/exchange/exchange_fixture.hpp"
 
+#include "actors/credit/credit_ledger_actor.hpp"
+#include "messages/credit.hpp"
+#include "storage/credit_store.hpp"
+
 using namespace mantle;
 using namespace mantle::test;
 
@@ -316,4 +320,74 @@ TEST_CASE("a want message over the per-message CID limit is dropped whole; one a
   in->with([&](inbox& i) { CHECK(i.blocks == std::vector<cid>{c}); });
   CHECK(a.stats().refused_msgs == 2);
   caf::anon_send_exit(q, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+// A ledger resolver the test switches on, as the registry is while the supervisor restarts it.
+struct ledger_slot {
+  std::mutex mu;
+  caf::actor handle;
+  std::function<caf::actor()> resolver() {
+    return [this] {
+      std::lock_guard<std::mutex> g(mu);
+      return handle;
+    };
+  }
+  void set(caf::actor h) {
+    std::lock_guard<std::mutex> g(mu);
+    handle = std::move(h);
+  }
+};
+
+std::optional<ledger_entry> ledger_entry_of(caf::actor_system& sys, const caf::actor& ledger, const std::string& peer) {
+  caf::scoped_actor self{sys};
+  std::optional<ledger_entry> out;
+  self->request(ledger, wait_limit, ledger_atom::value)
+    .receive(
+      [&](std::vector<ledger_entry>& v) {
+        for (auto& e : v)
+          if (e.peer_id == peer)
+            out = e;
+      },
+      [&](caf::error&) { FAIL("ledger query failed"); });
+  return out;
+}
+} // namespace
+
+TEST_CASE("while the credit ledger is down, blocks wait for its decision and bytes are counted once it is back",
+          "[exchange][actor][credit]") {
+  system_fixture f;
+  ledger_slot a_slot, b_slot;
+  node a(f, {}, true, a_slot.resolver()), b(f, {}, false, b_slot.resolver());
+  auto c = a.add("served only once the ledger has said yes");
+  auto size = a.store->get(c)->size();
+  connect(a, "A", b, "B");
+
+  std::optional<result<std::string>> got;
+  std::thread fetcher([&] { got = fetch(b, c); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  CHECK(a.stats().blocks_sent == 0); // A's ledger is down: nothing goes out unaccounted
+  auto a_ledger = spawn_credit_ledger(*f.sys, credit_ledger_config{});
+  a_slot.set(a_ledger);
+  fetcher.join();
+  REQUIRE(got);
+  REQUIRE(*got);
+  CHECK(a.stats().blocks_sent == 1);
+  auto sent = ledger_entry_of(*f.sys, a_ledger, "B");
+  REQUIRE(sent);
+  CHECK(sent->sent == size);
+
+  // B's ledger was down while the block arrived: the bytes it received reach it when it is up.
+  auto b_ledger = spawn_credit_ledger(*f.sys, credit_ledger_config{});
+  b_slot.set(b_ledger);
+  std::optional<ledger_entry> received;
+  for (int i = 0; i < 100 && !received; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    received = ledger_entry_of(*f.sys, b_ledger, "A");
+  }
+  REQUIRE(received);
+  CHECK(received->received == size);
+  CHECK(received->sent == 0);
+  caf::anon_send_exit(a_ledger, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(b_ledger, caf::exit_reason::user_shutdown);
 }

@@ -80,7 +80,10 @@ struct node {
   caf::actor_system& sys;
 
   // local_reads: serve from the store object directly, as mantled does with its own store.
-  node(system_fixture& f, exchange::engine_limits lim = {}, bool local_reads = false) : sys(*f.sys) {
+  // ledger: the credit ledger resolver (none: serve everyone, count nothing).
+  node(system_fixture& f, exchange::engine_limits lim = {}, bool local_reads = false,
+       std::function<caf::actor()> ledger = {})
+      : sys(*f.sys) {
     store = open_test_store(dir.path, 1ull << 30);
     blocks = spawn_block_store_actor(sys, store);
     exchange_config xc;
@@ -91,6 +94,7 @@ struct node {
     xc.limits = lim;
     if (local_reads)
       xc.local_store = store;
+    xc.ledger = std::move(ledger);
     exchange = spawn_exchange_actor(sys, xc);
   }
   ~node() {
