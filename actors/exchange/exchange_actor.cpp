@@ -12,7 +12,6 @@
 #include "messages/exchange.hpp"
 #include "messages/node_types.hpp"
 #include "messages/peer.hpp"
-#include "storage/block_store.hpp"
 #include "storage/dag_pb.hpp"
 #include "storage/multihash.hpp"
 #include "actors/introspection.hpp"
@@ -606,17 +605,8 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       auto id = sender_peer(self);
       if (id.empty() || !admit(self, id, exchange::msg_kind::want_have, w.cids.size()))
         return;
-      auto& local = self->state.cfg.local_store;
-      auto store = local ? caf::actor{} : resolve(self->state.cfg.store);
+      auto store = resolve(self->state.cfg.store);
       for (auto& c : w.cids) {
-        if (local) {
-          auto present = local->has(c);
-          if (present && *present)
-            send_to_peer(self, id, caf::make_message(have{{c}}));
-          else
-            send_to_peer(self, id, caf::make_message(dont_have{{c}}));
-          continue;
-        }
         if (!store) {
           send_to_peer(self, id, caf::make_message(dont_have{{c}}));
           continue;
@@ -641,18 +631,9 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       auto id = sender_peer(self);
       if (id.empty() || !admit(self, id, exchange::msg_kind::want_block, w.cids.size()))
         return;
-      auto& local = self->state.cfg.local_store;
-      auto store = local ? caf::actor{} : resolve(self->state.cfg.store);
+      auto store = resolve(self->state.cfg.store);
       for (auto& c : w.cids) {
         self->state.serving[id].insert(c.mh);
-        if (local) {
-          auto data = local->get(c);
-          if (data)
-            decide_and_serve(self, id, c, std::move(*data));
-          else
-            refuse_block(self, id, c);
-          continue;
-        }
         if (!store) {
           refuse_block(self, id, c);
           continue;

@@ -15,14 +15,11 @@
 
 #include <chrono>
 #include <functional>
-#include <memory>
 
 #include "actors/exchange/want_engine.hpp"
 #include "actors/exchange/want_limits.hpp"
 
 namespace mantle {
-
-class block_store;
 
 struct exchange_config {
   // Resolved at each use so restarted actors are found. `store` is required. `peer` may return
@@ -31,10 +28,6 @@ struct exchange_config {
   std::function<caf::actor()> store;
   std::function<caf::actor()> ledger;
   std::function<caf::actor()> peer;
-  // The node's own store when it runs in this process: blocks served to peers are read from it
-  // directly (LMDB snapshot reads are thread-safe) instead of by a round trip through the
-  // block-store actor per block. Writes always go through the actor. Null: ask the actor.
-  std::shared_ptr<block_store> local_store;
   std::chrono::milliseconds fetch_timeout{30000}; // for requests that pass timeout_ms = 0
   std::chrono::milliseconds ledger_timeout{60000}; // the ledger may queue a serve decision
   exchange::engine_limits limits;

@@ -14,8 +14,7 @@
 // usage: bench_exchange [--size BYTES=1073741824] [--dir /tmp] [--only pair|fanout]
 //                       [--tls off|on|both] [--fetchers 4]
 // env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_THREADS (scheduler threads per node), BENCH_SCHED=stealing (default: sharing, as mantled), BENCH_RELAXED_SLEEP_US,
-//      BENCH_PAUSE_S (sleep before each fetch, to attach perf),
-//      BENCH_NO_LOCAL_READS (serve through block-store actor messages, as with a remote store)
+//      BENCH_PAUSE_S (sleep before each fetch, to attach perf)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -111,8 +110,6 @@ struct bench_node {
     exchange_config xc;
     auto b = blocks;
     xc.store = [b] { return b; };
-    if (!std::getenv("BENCH_NO_LOCAL_READS")) // as mantled with its own store
-      xc.local_store = store;
     xc.fetch_timeout = std::chrono::milliseconds(120000);
     if (const char* v = std::getenv("BENCH_WINDOW"))
       xc.limits.per_peer = static_cast<size_t>(std::atoi(v));

@@ -146,10 +146,9 @@ std::vector<mantle::child_spec> make_children(const mantle::node::environment& e
   }
   out.push_back({"ledger", [ledger](caf::actor_system& sys) { return spawn_credit_ledger(sys, ledger); }});
   auto fetch_timeout = env.options.fetch_timeout;
-  out.push_back({"exchange", [fetch_timeout, store](caf::actor_system& sys) {
+  out.push_back({"exchange", [fetch_timeout](caf::actor_system& sys) {
     exchange_config xc;
     xc.store = registry_resolver(sys, "blocks");
-    xc.local_store = store; // null with a remote block store
     xc.ledger = registry_resolver(sys, "ledger");
     xc.peer = registry_resolver(sys, "peer");
     xc.fetch_timeout = fetch_timeout;

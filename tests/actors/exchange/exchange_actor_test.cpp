@@ -90,8 +90,7 @@ TEST_CASE("a multi-block DAG is spread over two sources and arrives complete", "
   system_fixture f;
   exchange::engine_limits lim;
   lim.per_peer = 4; // small windows so both sources get work
-  // A serves through its block-store actor, C reads its store directly: both paths serve.
-  node a(f), c(f, {}, true), b(f, lim);
+  node a(f), c(f), b(f, lim);
   auto bytes = pattern(600 * 1024, 1);
   auto root = a.add(bytes, 4096);
   REQUIRE(c.add(bytes, 4096) == root);
@@ -358,7 +357,7 @@ TEST_CASE("while the credit ledger is down, blocks wait for its decision and byt
           "[exchange][actor][credit]") {
   system_fixture f;
   ledger_slot a_slot, b_slot;
-  node a(f, {}, true, a_slot.resolver()), b(f, {}, false, b_slot.resolver());
+  node a(f, {}, a_slot.resolver()), b(f, {}, b_slot.resolver());
   auto c = a.add("served only once the ledger has said yes");
   auto size = a.store->get(c)->size();
   connect(a, "A", b, "B");

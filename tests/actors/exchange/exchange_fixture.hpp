@@ -79,10 +79,8 @@ struct node {
   caf::actor exchange;
   caf::actor_system& sys;
 
-  // local_reads: serve from the store object directly, as mantled does with its own store.
   // ledger: the credit ledger resolver (none: serve everyone, count nothing).
-  node(system_fixture& f, exchange::engine_limits lim = {}, bool local_reads = false,
-       std::function<caf::actor()> ledger = {})
+  node(system_fixture& f, exchange::engine_limits lim = {}, std::function<caf::actor()> ledger = {})
       : sys(*f.sys) {
     store = open_test_store(dir.path, 1ull << 30);
     blocks = spawn_block_store_actor(sys, store);
@@ -92,8 +90,6 @@ struct node {
     auto probe = f.peer_probe;
     xc.peer = [probe] { return probe; };
     xc.limits = lim;
-    if (local_reads)
-      xc.local_store = store;
     xc.ledger = std::move(ledger);
     exchange = spawn_exchange_actor(sys, xc);
   }
