@@ -37,6 +37,18 @@ client_response call(const std::string& address, const std::string& method,
   return r.value();
 }
 
+// The rest of the response body, after read_head().
+std::string read_whole_body(http_client& c) {
+  std::string body;
+  char buf[4096];
+  for (;;) {
+    auto n = c.read_body(buf, sizeof buf);
+    REQUIRE(n.ok());
+    if (n.value() == 0) return body;
+    body.append(buf, n.value());
+  }
+}
+
 router demo_router() {
   router r;
   r.add_rpc("version", [](http_request&, response_writer& w) {
@@ -202,14 +214,7 @@ TEST_CASE("server streams a 200 MB upload to the handler without buffering it", 
   auto head = c.read_head();
   REQUIRE(head.ok());
   CHECK(head->status == 200);
-  std::string body;
-  char buf[4096];
-  for (;;) {
-    auto n = c.read_body(buf, sizeof buf);
-    REQUIRE(n.ok());
-    if (n.value() == 0) break;
-    body.append(buf, n.value());
-  }
+  std::string body = read_whole_body(c);
   auto j = nlohmann::json::parse(body);
   CHECK(j["Bytes"] == size);
   CHECK(j["Sum"] == expect_sum);
@@ -253,14 +258,7 @@ TEST_CASE("multipart upload over HTTP with directories and encoded names", "[net
                           [&](char* b, size_t n) { return mb.read(b, n); })
               .ok());
   REQUIRE(c.read_head().ok());
-  std::string body;
-  char buf[4096];
-  for (;;) {
-    auto n = c.read_body(buf, sizeof buf);
-    REQUIRE(n.ok());
-    if (n.value() == 0) break;
-    body.append(buf, n.value());
-  }
+  std::string body = read_whole_body(c);
   CHECK(body == "{\"Name\":\"d/\",\"Size\":0}\n{\"Name\":\"d/a b.txt\",\"Size\":100000}\n"
                 "{\"Name\":\"d/sub%dir/\",\"Size\":0}\n{\"Name\":\"d/sub%dir/ü\",\"Size\":1}\n");
   CHECK(c.trailer("X-Stream-Error").empty());
@@ -369,14 +367,7 @@ TEST_CASE("sized multipart upload: Content-Length, files by sendfile, same parts
   REQUIRE(c.connect(s.address()).ok());
   REQUIRE(c.send_sized("POST", "/api/v0/add", {{"Content-Type", mb.content_type()}}, mb).ok());
   REQUIRE(c.read_head().ok());
-  std::string body;
-  char buf[4096];
-  for (;;) {
-    auto n = c.read_body(buf, sizeof buf);
-    REQUIRE(n.ok());
-    if (n.value() == 0) break;
-    body.append(buf, n.value());
-  }
+  std::string body = read_whole_body(c);
   CHECK(body == "{\"Name\":\"d\",\"Same\":true,\"Size\":0}\n"
                 "{\"Name\":\"d/f.bin\",\"Same\":true,\"Size\":3145745}\n"
                 "{\"Name\":\"d/empty\",\"Same\":true,\"Size\":0}\n"
