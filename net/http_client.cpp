@@ -1,5 +1,7 @@
 #include "net/http_client.hpp"
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/sendfile.h>
 #include <cerrno>
@@ -119,6 +121,38 @@ status http_client::send_streamed(const std::string& method, const std::string& 
   return p_->write("0\r\n\r\n");
 }
 
+namespace {
+// sendfile(2) has no MSG_NOSIGNAL: a server that hangs up mid-upload (it answered an error
+// early) would kill the process with SIGPIPE. It is blocked on this thread while sending, and
+// one raised meanwhile is taken off so the error comes back as EPIPE instead.
+class sigpipe_blocked {
+public:
+  sigpipe_blocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~sigpipe_blocked() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      timespec none{0, 0};
+      sigtimedwait(&pipe_, nullptr, &none);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  sigpipe_blocked(const sigpipe_blocked&) = delete;
+  sigpipe_blocked& operator=(const sigpipe_blocked&) = delete;
+
+private:
+  sigset_t pipe_{}, old_{};
+  bool was_pending_ = false;
+};
+} // namespace
+
 status http_client::send_sized(const std::string& method, const std::string& target,
                                const headers_list& headers, sized_body& body) {
   p_->head_request = method == "HEAD";
@@ -128,6 +162,7 @@ status http_client::send_sized(const std::string& method, const std::string& tar
                       std::to_string(length.value()) + "\r\n\r\n");
   if (!st.ok()) return st;
   const int sock = p_->sock.native_handle();
+  sigpipe_blocked no_sigpipe;
   std::vector<char> buf(64 * 1024);
   uint64_t sent = 0;
   for (;;) {

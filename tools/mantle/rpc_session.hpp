@@ -18,7 +18,7 @@ struct session {
   http_client c;
   client_response head;
 
-  // Sends and reads the head; on a non-200 answer prints the node's message.
+  // Sends and reads the head; on a non-200 answer returns the node's message.
   status start(const std::string& cmd, const query_args& q, multipart_body* body) {
     auto st = c.connect(api);
     if (!st.ok()) return st;
@@ -29,25 +29,37 @@ struct session {
     } else {
       st = c.send("POST", target, {});
     }
-    if (!st.ok()) return st;
+    if (!st.ok()) {
+      // A node that refuses an upload (a bad option) answers before reading it all and hangs
+      // up: its answer says more than the broken pipe.
+      if (body) {
+        if (auto h = c.read_head(); h.ok() && h->status != 200) {
+          head = std::move(h.value());
+          return error_from_body();
+        }
+      }
+      return st;
+    }
     auto h = c.read_head();
     if (!h.ok()) return h.err();
     head = std::move(h.value());
-    if (head.status != 200) {
-      std::string text;
-      char buf[4096];
-      for (;;) {
-        auto n = c.read_body(buf, sizeof buf);
-        if (!n.ok() || n.value() == 0 || text.size() > 65536) break;
-        text.append(buf, n.value());
-      }
-      auto j = nlohmann::json::parse(text, nullptr, false);
-      if (j.is_object() && j.contains("Message") && j["Message"].is_string())
-        return error{errc::unavailable, j["Message"].get<std::string>()};
-      while (!text.empty() && text.back() == '\n') text.pop_back();
-      return error{errc::unavailable, text.empty() ? "HTTP status " + std::to_string(head.status) : text};
-    }
+    if (head.status != 200) return error_from_body();
     return status::success();
+  }
+  // The node's error message from a non-200 answer's body.
+  error error_from_body() {
+    std::string text;
+    char buf[4096];
+    for (;;) {
+      auto n = c.read_body(buf, sizeof buf);
+      if (!n.ok() || n.value() == 0 || text.size() > 65536) break;
+      text.append(buf, n.value());
+    }
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object() && j.contains("Message") && j["Message"].is_string())
+      return error{errc::unavailable, j["Message"].get<std::string>()};
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return error{errc::unavailable, text.empty() ? "HTTP status " + std::to_string(head.status) : text};
   }
   // Body pieces to fn; then the X-Stream-Error trailer, if any, becomes the error.
   status pump(const std::function<status(std::string_view)>& fn) {

@@ -22,6 +22,10 @@ TEST_CASE("mantle CLI talks Kubo RPC to a server", "[tools][cli][http]") {
   router r;
   r.add_rpc("add", [&](http_request& q, response_writer& w) {
     query = q.target;
+    if (q.target.find("chunker=bad") != std::string::npos) { // refused before the body is read
+      kubo::send_error(w, "chunker 'bad' is not size-N");
+      return;
+    }
     kubo::begin_value_stream(w);
     std::string name;
     uint64_t size = 0;
@@ -71,6 +75,13 @@ TEST_CASE("mantle CLI talks Kubo RPC to a server", "[tools][cli][http]") {
 
   auto nodir = run_cli(api + " add '" + dir + "/up'");
   CHECK(nodir.code == 2);
+
+  // An upload far past what the server drains before hanging up: the node's message, exit 1,
+  // not a death by SIGPIPE in the middle of sendfile.
+  REQUIRE(system(("head -c 67108864 /dev/zero > '" + dir + "/big'").c_str()) == 0);
+  auto refused = run_cli(api + " add --chunker bad '" + dir + "/big'");
+  CHECK(refused.code == 1);
+  CHECK(refused.out.find("Error: chunker 'bad' is not size-N") != std::string::npos);
 
   auto cat = run_cli(api + " cat QmGood");
   CHECK(cat.code == 0);
