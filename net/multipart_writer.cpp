@@ -83,7 +83,7 @@ status multipart_body::finish_file() {
 
 result<uint64_t> multipart_body::length() {
   if (next_ != 0 || pending_pos_ != 0) return error{errc::invalid_input, "length() after the body started"};
-  sizes_.assign(entries_.size(), 0);
+  std::vector<uint64_t> sizes(entries_.size(), 0);
   uint64_t total = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const auto& e = entries_[i];
@@ -92,13 +92,16 @@ result<uint64_t> multipart_body::length() {
       struct stat st {};
       if (::stat(e.source.c_str(), &st) != 0)
         return error{errc::io_error, "cannot read " + e.source + ": " + std::strerror(errno)};
-      sizes_[i] = static_cast<uint64_t>(st.st_size);
+      if (!S_ISREG(st.st_mode)) // a pipe or device: read it to its end instead (read())
+        return error{errc::unsupported, e.source + " is not a regular file, its length is not known ahead"};
+      sizes[i] = static_cast<uint64_t>(st.st_size);
     } else if (e.type == multipart_entry::kind::symlink || e.type == multipart_entry::kind::bytes) {
-      sizes_[i] = e.source.size();
+      sizes[i] = e.source.size();
     }
-    total += sizes_[i];
+    total += sizes[i];
   }
   total += closing_delimiter().size();
+  sizes_ = std::move(sizes);
   return total;
 }
 

@@ -32,6 +32,7 @@ public:
 
   // The exact body length, from the files' sizes now. From then on a file whose size differs
   // when it is sent (it changed meanwhile) fails the body instead of sending other bytes.
+  // errc::unsupported when an entry is not a regular file (a pipe): send it with read().
   result<uint64_t> length() override;
   // Like read(), but file contents come as spans of the open file (after length() only).
   result<piece> next(char* buf, size_t cap) override;

@@ -25,7 +25,15 @@ struct session {
     std::string target = "/api/v0/" + cmd + (q.items().empty() ? "" : "?" + q.encode());
     if (body) {
       // Sized: the node reads the body straight into its buffers, and files go out by sendfile.
-      st = c.send_sized("POST", target, {{"Content-Type", body->content_type()}}, *body);
+      // A pipe or device among the files has no length ahead: then the body goes chunked.
+      auto length = body->length();
+      if (length.ok())
+        st = c.send_sized("POST", target, {{"Content-Type", body->content_type()}}, *body);
+      else if (length.err().code == errc::unsupported)
+        st = c.send_streamed("POST", target, {{"Content-Type", body->content_type()}},
+                             [body](char* b, size_t n) { return body->read(b, n); });
+      else
+        return length.err();
     } else {
       st = c.send("POST", target, {});
     }

@@ -76,6 +76,12 @@ TEST_CASE("mantle CLI talks Kubo RPC to a server", "[tools][cli][http]") {
   auto nodir = run_cli(api + " add '" + dir + "/up'");
   CHECK(nodir.code == 2);
 
+  // A named pipe has no length ahead: it is sent chunked, to its end.
+  REQUIRE(system(("mkfifo '" + dir + "/pipe' && (printf 1234567 > '" + dir + "/pipe' &)").c_str()) == 0);
+  auto piped = run_cli(api + " add '" + dir + "/pipe'");
+  CHECK(piped.code == 0);
+  CHECK(piped.out == "added Qm7 pipe\n");
+
   // An upload far past what the server drains before hanging up: the node's message, exit 1,
   // not a death by SIGPIPE in the middle of sendfile.
   REQUIRE(system(("head -c 67108864 /dev/zero > '" + dir + "/big'").c_str()) == 0);
