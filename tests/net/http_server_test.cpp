@@ -49,6 +49,34 @@ std::string read_whole_body(http_client& c) {
   }
 }
 
+// Answers a multipart upload with one NDJSON value per part: {"Name", "Size"} and what
+// `describe` adds from the part's bytes. Directory names end in "/".
+void echo_parts(http_request& q, response_writer& w,
+                const std::function<void(const std::string&, const std::string&, nlohmann::json&)>& describe = {}) {
+  kubo::begin_value_stream(w);
+  std::string current, data;
+  auto st = read_multipart(q, {[&](const multipart_part& p) {
+                                 current = p.filename + (p.is_directory() ? "/" : "");
+                                 data.clear();
+                                 return status::success();
+                               },
+                               [&](std::string_view d) {
+                                 data.append(d);
+                                 return status::success();
+                               },
+                               [&]() {
+                                 nlohmann::json v = {{"Name", current}, {"Size", data.size()}};
+                                 if (describe)
+                                   describe(current, data, v);
+                                 return kubo::emit(w, v);
+                               }});
+  if (!st.ok()) {
+    kubo::send_error(w, st.err());
+    return;
+  }
+  w.finish();
+}
+
 router demo_router() {
   router r;
   r.add_rpc("version", [](http_request&, response_writer& w) {
@@ -223,27 +251,7 @@ TEST_CASE("server streams a 200 MB upload to the handler without buffering it", 
 
 TEST_CASE("multipart upload over HTTP with directories and encoded names", "[net][http][multipart]") {
   router r;
-  r.add_rpc("add", [](http_request& q, response_writer& w) {
-    kubo::begin_value_stream(w);
-    std::string current;
-    uint64_t bytes = 0;
-    auto st = read_multipart(q, {[&](const multipart_part& p) {
-                                   current = p.filename;
-                                   bytes = 0;
-                                   if (p.is_directory()) current += "/";
-                                   return status::success();
-                                 },
-                                 [&](std::string_view d) {
-                                   bytes += d.size();
-                                   return status::success();
-                                 },
-                                 [&]() { return kubo::emit(w, {{"Name", current}, {"Size", bytes}}); }});
-    if (!st.ok()) {
-      kubo::send_error(w, st.err());
-      return;
-    }
-    w.finish();
-  });
+  r.add_rpc("add", [](http_request& q, response_writer& w) { echo_parts(q, w); });
   running_server s(std::move(r));
   std::vector<multipart_entry> entries = {
       {multipart_entry::kind::directory, "d", "", ""},
@@ -334,26 +342,9 @@ TEST_CASE("sized multipart upload: Content-Length, files by sendfile, same parts
   router r;
   r.add_rpc("add", [&](http_request& q, response_writer& w) {
     length_header = q.header("Content-Length");
-    kubo::begin_value_stream(w);
-    std::string current, data;
-    auto st = read_multipart(q, {[&](const multipart_part& p) {
-                                   current = p.filename;
-                                   data.clear();
-                                   return status::success();
-                                 },
-                                 [&](std::string_view d) {
-                                   data.append(d);
-                                   return status::success();
-                                 },
-                                 [&]() {
-                                   return kubo::emit(w, {{"Name", current}, {"Size", data.size()},
-                                                         {"Same", current == "d/f.bin" ? data == content : true}});
-                                 }});
-    if (!st.ok()) {
-      kubo::send_error(w, st.err());
-      return;
-    }
-    w.finish();
+    echo_parts(q, w, [&](const std::string& name, const std::string& data, nlohmann::json& v) {
+      v["Same"] = name == "d/f.bin" ? data == content : true;
+    });
   });
   running_server s(std::move(r));
   std::vector<multipart_entry> entries = {
@@ -368,7 +359,7 @@ TEST_CASE("sized multipart upload: Content-Length, files by sendfile, same parts
   REQUIRE(c.send_sized("POST", "/api/v0/add", {{"Content-Type", mb.content_type()}}, mb).ok());
   REQUIRE(c.read_head().ok());
   std::string body = read_whole_body(c);
-  CHECK(body == "{\"Name\":\"d\",\"Same\":true,\"Size\":0}\n"
+  CHECK(body == "{\"Name\":\"d/\",\"Same\":true,\"Size\":0}\n"
                 "{\"Name\":\"d/f.bin\",\"Same\":true,\"Size\":3145745}\n"
                 "{\"Name\":\"d/empty\",\"Same\":true,\"Size\":0}\n"
                 "{\"Name\":\"d/b\",\"Same\":true,\"Size\":3}\n");
