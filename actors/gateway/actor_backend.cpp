@@ -26,15 +26,26 @@ using namespace std::chrono_literals;
 // such requests are retried for up to two seconds instead of failing the HTTP call.
 // `next_message` builds the request for each attempt and returns nothing once it cannot build
 // another one (a payload handed over to a mailbox is gone).
+// Whether `dest` still runs. Monitoring a terminated actor delivers its down message at once,
+// so this needs no round trip through its mailbox (which may hold a long write).
+bool still_running(caf::scoped_actor& self, const caf::actor& dest) {
+  self->monitor(dest);
+  bool down = false;
+  self->receive([&](caf::down_msg& d) { down = d.source == dest.address(); },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  self->demonitor(dest);
+  return !down;
+}
+
 template <class T, class MakeMessage>
 result<T> ask_with(caf::actor_system& sys, const actor_resolver& resolve, std::chrono::seconds timeout,
-                   MakeMessage next_message) {
+                   MakeMessage next_message, bool check_running = false) {
   constexpr int max_attempts = 100;
   constexpr auto pause = std::chrono::milliseconds(20);
   caf::scoped_actor self{sys};
   for (int attempt = 1;; ++attempt) {
     auto dest = resolve();
-    if (!dest) {
+    if (!dest || (check_running && !still_running(self, dest))) {
       if (attempt >= max_attempts)
         return make_error(errc::unavailable, "the block store is not running");
       std::this_thread::sleep_for(pause);
@@ -70,17 +81,22 @@ result<T> ask(caf::actor_system& sys, const actor_resolver& resolve, std::chrono
 }
 
 // Block batches (8 MiB while adding): the payload is moved into the one message instead of
-// copied per attempt. That copy was a quarter of the node's CPU during `add`. Only an attempt
-// that found no store at all can be repeated; a store that dies holding the batch fails the call.
+// copied per attempt. That copy was a quarter of the node's CPU during `add`. So that a store
+// being restarted does not swallow it, the handle is checked first (a crashed incarnation
+// still in the registry is waited out like an empty registry); only a store that dies in the
+// instant between that check and the send fails the call.
 template <class T, class Atom, class Payload>
 result<T> ask_handing_over(caf::actor_system& sys, const actor_resolver& resolve,
                            std::chrono::seconds timeout, Atom atom, Payload payload) {
   bool sent = false;
-  return ask_with<T>(sys, resolve, timeout, [&]() -> std::optional<caf::message> {
-    if (std::exchange(sent, true))
-      return std::nullopt;
-    return caf::make_message(atom, std::move(payload));
-  });
+  return ask_with<T>(
+    sys, resolve, timeout,
+    [&]() -> std::optional<caf::message> {
+      if (std::exchange(sent, true))
+        return std::nullopt;
+      return caf::make_message(atom, std::move(payload));
+    },
+    true);
 }
 
 constexpr auto short_timeout = std::chrono::seconds(60);

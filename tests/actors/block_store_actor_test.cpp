@@ -5,6 +5,8 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
+
 #include "actors/block_store/block_store_actor.hpp"
 #include "actors/gateway/actor_backend.hpp"
 #include "actors/supervisor/supervisor_actor.hpp"
@@ -83,6 +85,35 @@ TEST_CASE("a crashed block-store actor is restarted and the node keeps answering
   auto st = node.backend->stat();
   REQUIRE(st);
   CHECK(st->num_objects == 1);
+}
+
+TEST_CASE("a write is not handed to a crashed incarnation still in the registry", "[actors][block_store]") {
+  node_fixture node;
+  // The registry can hold the dead incarnation for a moment while the supervisor restarts it.
+  auto dead = node.sys->spawn([]() -> caf::behavior { return {[](int) {}}; });
+  {
+    caf::scoped_actor self{*node.sys};
+    self->monitor(dead);
+    caf::anon_send_exit(dead, caf::exit_reason::kill);
+    self->receive([](caf::down_msg&) {});
+  }
+  std::atomic<int> calls{0};
+  auto& system = *node.sys;
+  auto backend = make_actor_backend(system, [&] {
+    if (calls++ < 5)
+      return dead;
+    return caf::actor_cast<caf::actor>(system.registry().get(caf::atom("blocks")));
+  }, peer_info{});
+  // The batch is moved, not copied, into its one message: sent to the dead handle it would be
+  // lost. The backend sees the handle is dead and waits for the live one instead.
+  auto b = make_block("handed over exactly once");
+  auto put = backend->put_block(b);
+  REQUIRE(put);
+  CHECK(calls > 5);
+  auto got = node.store->get(b.cid);
+  REQUIRE(got);
+  CHECK(*got == b.data);
+  backend.reset();
 }
 
 TEST_CASE("past the restart limit the supervisor stops with an escalation", "[actors][block_store]") {
