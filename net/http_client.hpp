@@ -25,7 +25,8 @@ public:
   };
   virtual ~sized_body() = default;
   virtual result<uint64_t> length() = 0;
-  // The next piece; one with no bytes and no file span is the end.
+  // The next piece: at most `cap` bytes copied into buf, or a file span of any length; one
+  // with neither is the end.
   virtual result<piece> next(char* buf, size_t cap) = 0;
 };
 

@@ -105,10 +105,12 @@ result<uint64_t> multipart_body::length() {
   return total;
 }
 
+static constexpr uint64_t max_file_span = 8u << 20;
+
 result<sized_body::piece> multipart_body::next(char* buf, size_t cap) {
   if (sizes_.empty() && !entries_.empty()) return error{errc::invalid_input, "next() needs length() first"};
-  // Framing bytes and non-file contents are copied; a file's bytes are one span at most `cap`
-  // long each time, so progress advances in steps the caller chose.
+  // Framing bytes and non-file contents are copied into buf; a file's bytes come as spans of
+  // up to 8 MiB (few sendfile calls), whatever buf's size.
   piece p;
   while (p.bytes < cap) {
     if (pending_pos_ < pending_.size()) {
@@ -127,7 +129,7 @@ result<sized_body::piece> multipart_body::next(char* buf, size_t cap) {
       if (p.bytes > 0) break; // hand out the framing first, the span next time
       p.fd = fd_;
       p.offset = file_pos_;
-      p.len = std::min<uint64_t>(left, cap);
+      p.len = std::min<uint64_t>(left, max_file_span);
       file_pos_ += p.len;
       content_bytes_ += p.len;
       return p;

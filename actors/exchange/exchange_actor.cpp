@@ -455,7 +455,7 @@ void have_checked(actor_t* self, const std::string& id) {
 }
 
 // Counts bytes exchanged with a peer in the credit ledger; kept here while a configured
-// ledger is not running and handed over, oldest first, once it is.
+// ledger is not running and handed over once it is back.
 void record(actor_t* self, const std::string& id, uint64_t sent, uint64_t received) {
   auto& st = self->state;
   if (!st.cfg.ledger)
