@@ -193,7 +193,11 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     self->quit(to_caf(s.err()));
     return {};
   }
-  log::info("rpc", "Kubo RPC API listening on http://" + cfg.address + "/api/v0");
+  // With port 0 the kernel picked one: log the real address so scripts can find it.
+  auto shown = cfg.address;
+  if (auto hp = host_port::parse(cfg.address); hp && hp->port == 0)
+    shown = shown.substr(0, shown.rfind(':') + 1) + std::to_string(st.server->port());
+  log::info("rpc", "Kubo RPC API listening on http://" + shown + "/api/v0");
   return with_mailbox_probe(self, {
     [=](fault_atom) -> bool { throw std::runtime_error("fault injected into rpc-front"); },
   });

@@ -1,46 +1,36 @@
-// A mantled process for CLI tests: dev chain (no --genesis, a block a second), RPC on a free
-// loopback port, output in a log file in its data dir's parent; killed when the test ends.
+// A mantled process for CLI tests: dev chain (no --genesis, a block a second), RPC on a
+// loopback port the kernel picks, output in a log file in its data dir's parent; killed when
+// the test ends.
 #pragma once
 #include <catch2/catch.hpp>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/types.h>
+#include <fstream>
 #include <string>
 #include <vector>
 
 namespace mantle::test {
-
-inline int free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 struct dev_node {
   pid_t pid = -1;
   std::string api; // 127.0.0.1:PORT
   std::string log;
 
-  // Starts mantled and waits until its RPC answers. The free port is only probed, so another
-  // program may take it first: a node that exits at start is started again on another port.
+  // Starts mantled with its RPC on a port the kernel picks and reads that port from the log.
+  // (Probing for a free port and passing it lost a race under parallel tests: another node's
+  // port-0 gateway took the port, and the test then talked to the wrong server.)
   dev_node(const std::string& data_dir, const std::string& log_path) : log(log_path) {
     for (int attempt = 0; attempt < 3; ++attempt) {
+      auto from = log_size();
       launch(data_dir);
-      for (int i = 0; i < 600 && alive(); ++i) { // 30 s for the RPC to answer
-        if (rpc_answers())
+      for (int i = 0; i < 600 && alive(); ++i) { // 30 s for the RPC to listen
+        if (auto a = rpc_address_in_log(from); !a.empty()) {
+          api = a;
           return;
+        }
         usleep(50000);
       }
       if (pid > 0 && alive())
@@ -51,9 +41,8 @@ struct dev_node {
   }
 
   void launch(const std::string& data_dir) {
-    api = "127.0.0.1:" + std::to_string(free_loopback_port());
     std::string bin = std::string(MANTLE_BINARY_DIR) + "/mantled";
-    std::vector<std::string> args{bin, "--data-dir", data_dir, "--rpc-addr", api, "--gateway-addr", "127.0.0.1:0", "--console-addr", "127.0.0.1:0",
+    std::vector<std::string> args{bin, "--data-dir", data_dir, "--rpc-addr", "127.0.0.1:0", "--gateway-addr", "127.0.0.1:0", "--console-addr", "127.0.0.1:0",
                                   "--peer-addr", "127.0.0.1:0", "--threads", "2"};
     pid = fork();
     REQUIRE(pid >= 0);
@@ -72,17 +61,26 @@ struct dev_node {
     }
   }
 
-  bool rpc_answers() const {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-      return false;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(std::stoi(api.substr(api.find(':') + 1))));
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
+  std::streamoff log_size() const {
+    std::ifstream in(log, std::ios::binary | std::ios::ate);
+    return in ? static_cast<std::streamoff>(in.tellg()) : 0;
+  }
+
+  // "127.0.0.1:PORT" from the node's "Kubo RPC API listening on http://…/api/v0" line written
+  // after `from`; empty until it is there.
+  std::string rpc_address_in_log(std::streamoff from) const {
+    std::ifstream in(log, std::ios::binary);
+    in.seekg(from);
+    const std::string mark = "Kubo RPC API listening on http://";
+    std::string line;
+    while (std::getline(in, line)) {
+      auto at = line.find(mark);
+      if (at == std::string::npos)
+        continue;
+      auto addr = line.substr(at + mark.size());
+      return addr.substr(0, addr.find('/'));
+    }
+    return {};
   }
 
   ~dev_node() {
