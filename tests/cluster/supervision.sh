@@ -21,7 +21,13 @@ cid=$(curl -sf -X POST -F "file=@$work/f" "$api/add" | python3 -c 'import json,s
 curl -sf -X POST "$api/mantle/diag/fault?arg=blocks" > /dev/null
 got=$(curl -sf -X POST "$api/cat?arg=$cid" || true)
 [ "$got" = "supervised data" ] && ok "after the block store crashed, cat still answers" || bad "cat after a block-store crash returned '$got'"
-grep -q "restarted child 'blocks'" "$work/log" && ok "the restart is logged" || bad "no restart in the log"
+# Waits up to 5 s for a line in the node's log: requests can be answered before the supervisor
+# has logged (or finished) a restart.
+wait_log() {
+  for _ in $(seq 1 50); do grep -q "$1" "$work/log" && return 0; sleep 0.1; done
+  return 1
+}
+wait_log "restarted child 'blocks'" && ok "the restart is logged" || bad "no restart in the log"
 
 curl -sf -X POST "$api/mantle/diag/fault?arg=rpc" > /dev/null || true
 if wait_up; then ok "after the RPC front crashed, it listens again"; else bad "the RPC front did not come back"; fi
@@ -29,6 +35,7 @@ kill -0 $pid && ok "the node is still running after two restarts" || bad "the no
 
 # Two more crashes exceed the limit of 3 restarts in 60 s: escalation.
 curl -sf -X POST "$api/mantle/diag/fault?arg=blocks" > /dev/null || true
+wait_log "3 in total" || true # the third restart, so the next fault reaches the new incarnation
 wait_up || true
 curl -sf -X POST "$api/mantle/diag/fault?arg=blocks" > /dev/null || true
 for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
