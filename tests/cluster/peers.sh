@@ -58,6 +58,7 @@ if echo "$out" | grep -q "$A" && echo "$out" | grep -q "$C"; then ok "mantle pee
 "$cluster" kill "$work/c" 0
 wait_for "B notices that A died (and keeps C)" sees "$apiB" "$C"
 wait_for "C notices that A died (and keeps B)" sees "$apiC" "$B"
+for _ in $(seq 1 50); do grep -q "peer down: $A" "$work/c/node1/log" && break; sleep 0.1; done
 if grep -q "peer down: $A" "$work/c/node1/log"; then ok "B logged A going down"; else bad "no 'peer down' for A in B's log"; fi
 
 "$cluster" restart "$work/c" 0 > /dev/null

@@ -155,6 +155,7 @@ for _ in $(seq 1 200); do
   if R cat "${cids[small]}" 2>/dev/null | cmp -s - "$work/small.txt"; then recovered=1; break; fi
   sleep 0.05
 done
+for _ in $(seq 1 50); do grep -q "restart" "$work/store.log" && break; sleep 0.1; done # logged just after the new actor is up
 if [ $recovered = 1 ] && grep -q "restart" "$work/store.log"; then ok "a crash inside the block-store process is restarted there"
 else bad "a crash inside the block-store process is restarted there"; fi
 
