@@ -90,24 +90,35 @@ namespace {
 class socket_sink : public response_writer::byte_sink {
 public:
   explicit socket_sink(tcp::socket& s) : s_(s) {}
-  status write(std::string_view bytes) override {
-    boost::system::error_code ec;
-    asio::write(s_, asio::buffer(bytes.data(), bytes.size()), ec);
-    if (ec) return error{errc::io_error, "writing response: " + ec.message()};
-    return status::success();
-  }
+  status write(std::string_view bytes) override { return write_parts(&bytes, 1); }
+  // Whole parts per system call: asio::write hands the kernel at most 64 KiB per call (its
+  // default_max_transfer_size), so a 256 KiB leaf took 4-5 sendmsg calls, each waking the
+  // reader. Here one call takes as much as the socket buffer will.
   status write_parts(const std::string_view* parts, size_t n) override {
     std::vector<asio::const_buffer> bufs;
     bufs.reserve(n);
     for (size_t i = 0; i < n; ++i)
-      bufs.emplace_back(parts[i].data(), parts[i].size());
-    boost::system::error_code ec;
-    asio::write(s_, bufs, ec);
-    if (ec) return error{errc::io_error, "writing response: " + ec.message()};
+      if (!parts[i].empty())
+        bufs.emplace_back(parts[i].data(), parts[i].size());
+    size_t first = 0;
+    while (first < bufs.size()) {
+      boost::system::error_code ec;
+      size_t done = s_.write_some(span_of(bufs, first), ec);
+      if (ec) return error{errc::io_error, "writing response: " + ec.message()};
+      while (done > 0) {
+        size_t take = std::min(done, bufs[first].size());
+        bufs[first] += take;
+        done -= take;
+        if (bufs[first].size() == 0) ++first;
+      }
+    }
     return status::success();
   }
 
 private:
+  static std::vector<asio::const_buffer> span_of(const std::vector<asio::const_buffer>& bufs, size_t first) {
+    return std::vector<asio::const_buffer>(bufs.begin() + static_cast<std::ptrdiff_t>(first), bufs.end());
+  }
   tcp::socket& s_;
 };
 
