@@ -33,6 +33,16 @@ void drop_oldest(std::map<std::string, console_auth::clock::time_point>& m) {
     m.erase(oldest);
 }
 
+// A fresh random 256-bit token entered in `m` at `now`, the oldest entries making room past `max`.
+std::string add_token(std::map<std::string, console_auth::clock::time_point>& m, size_t max,
+                      console_auth::clock::time_point now) {
+  while (!m.empty() && m.size() >= max)
+    drop_oldest(m);
+  auto token = random_hex(32);
+  m[token] = now;
+  return token;
+}
+
 } // namespace
 
 std::string response_mac(const std::string& key, const std::string& nonce) {
@@ -93,11 +103,7 @@ void console_auth::expire(clock::time_point now) {
 
 std::string console_auth::issue_nonce(clock::time_point now) {
   expire(now);
-  while (nonces_.size() >= limits_.max_nonces)
-    drop_oldest(nonces_);
-  auto n = random_hex(32);
-  nonces_[n] = now;
-  return n;
+  return add_token(nonces_, limits_.max_nonces, now);
 }
 
 result<std::string> console_auth::authenticate(const std::string& nonce, const std::string& mac,
@@ -115,11 +121,7 @@ result<std::string> console_auth::authenticate(const std::string& nonce, const s
                                     reinterpret_cast<const uint8_t*>(expected.data()), expected.size()))
     return refused("wrong key (the answer to the challenge does not match the node's console key)");
   expire(now);
-  while (sessions_.size() >= limits_.max_sessions)
-    drop_oldest(sessions_);
-  auto token = random_hex(32);
-  sessions_[token] = now;
-  return token;
+  return add_token(sessions_, limits_.max_sessions, now);
 }
 
 bool console_auth::check(const std::string& token, clock::time_point now) {
