@@ -169,6 +169,10 @@ status multipart_reader::step(bool& progressed) {
         return fail("multipart body does not start with its boundary");
       return status::success();
     }
+    // The same limit when the boundary arrives in the same read as the preamble: whether a
+    // body parses must not depend on how the network cut it.
+    if (preamble_seen_ + at > lim_.max_preamble_bytes)
+      return fail("multipart body does not start with its boundary");
     pos_ += at + delim_.size();
     state_ = st::after_delim;
     progressed = true;
@@ -205,7 +209,9 @@ status multipart_reader::step(bool& progressed) {
       skip = 4;
     }
     if (end == std::string_view::npos) {
-      if (in.size() > lim_.max_header_bytes)
+      // Up to 3 bytes of the blank line may already be here: fail only once no header within
+      // the limit can still end, so the verdict never depends on where the body was cut.
+      if (in.size() > lim_.max_header_bytes + 3)
         return fail("multipart part header larger than " + std::to_string(lim_.max_header_bytes) + " bytes");
       return status::success();
     }

@@ -11,8 +11,9 @@ void append(std::string& out, uint64_t v);
 std::string encode(uint64_t v);
 size_t encoded_size(uint64_t v);
 
-// Reads a varint from the front of `in` and advances it. Rejects truncated, overlong (> 9
-// bytes for multiformats, > 10 for protobuf) and non-minimal encodings.
+// Reads a varint from the front of `in` and advances it. Rejects truncated and overlong (> 9
+// bytes for multiformats, > 10 for protobuf) varints, and non-minimal multiformats ones;
+// protobuf readers accept padded varints, as protobuf itself does.
 result<uint64_t> read(std::string_view& in, bool protobuf = false);
 
 } // namespace mantle::varint
