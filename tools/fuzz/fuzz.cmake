@@ -11,6 +11,7 @@ set(MANTLE_FUZZ_PURE_ACTORS
 list(TRANSFORM MANTLE_FUZZ_PURE_ACTORS PREPEND ${CMAKE_SOURCE_DIR}/)
 file(GLOB MANTLE_FUZZ_TARGET_SRC CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tools/fuzz/*_fuzz.cpp)
 add_library(mantle_fuzz_targets STATIC ${MANTLE_FUZZ_TARGET_SRC} ${CMAKE_SOURCE_DIR}/tools/fuzz/fuzz_seeds.cpp
+            ${CMAKE_SOURCE_DIR}/tools/fuzz/sample_site.cpp ${CMAKE_SOURCE_DIR}/tools/fuzz/http_node.cpp
             ${MANTLE_FUZZ_PURE_ACTORS})
 target_link_libraries(mantle_fuzz_targets PUBLIC mantle_net)
 foreach(src ${MANTLE_FUZZ_TARGET_SRC})

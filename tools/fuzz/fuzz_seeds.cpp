@@ -16,6 +16,7 @@
 #include "storage/unixfs_importer.hpp"
 #include "storage/unixfs_pb.hpp"
 #include "storage/varint.hpp"
+#include "tools/fuzz/sample_site.hpp"
 
 using namespace mantle;
 using namespace std::string_literals;
@@ -238,6 +239,61 @@ void want_engine_seeds() {
        std::string_view(reinterpret_cast<const char*>(fetch) + 1, sizeof fetch - 1));
 }
 
+void http_seeds() {
+  // Selector bit 0 leaves out the pinning service's token.
+  memory_block_store store;
+  auto site = fuzz::make_sample_site(store);
+  const std::string root = site.root.str(), data = site.data.str();
+  auto req = [](const std::string& head, const std::string& body = "") { return head + "\n\n" + body; };
+  seed("http_api", "gw-index", 0, req("GET /ipfs/" + root + "/"));
+  seed("http_api", "gw-range", 0, req("GET /ipfs/" + root + "/data.bin\nRange: bytes=100-2000"));
+  seed("http_api", "gw-car", 0, req("GET /ipfs/" + root + "/data.bin?format=car&dag-scope=entity&entity-bytes=10:-10"));
+  seed("http_api", "gw-raw", 0, req("GET /ipfs/" + data + "?format=raw"));
+  seed("http_api", "gw-tar", 0, req("GET /ipfs/" + root + "/many?format=tar"));
+  seed("http_api", "gw-dir", 0, req("HEAD /ipfs/" + root + "/many/\nAccept: application/vnd.ipld.car"));
+  seed("http_api", "rpc-cat", 0, req("POST /api/v0/cat?arg=" + root + "/data.bin&offset=5&length=900"));
+  seed("http_api", "rpc-ls", 0, req("POST /api/v0/ls?arg=" + root + "&size=true"));
+  seed("http_api", "rpc-pin-ls", 0, req("POST /api/v0/pin/ls?type=all&arg=" + root));
+  seed("http_api", "rpc-stat", 0, req("POST /api/v0/block/stat?arg=" + data));
+  seed("http_api", "rpc-export", 0, req("POST /api/v0/dag/export?arg=" + root));
+  seed("http_api", "rpc-gc", 0, req("POST /api/v0/repo/gc"));
+  const std::string part = "--b\r\nContent-Disposition: form-data; name=\"file\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+  seed("http_api", "rpc-block-put", 0,
+       req("POST /api/v0/block/put?cid-codec=raw&pin=true\nContent-Type: multipart/form-data; boundary=b",
+           part + "some bytes\r\n--b--\r\n"));
+  std::string car;
+  (void)car::export_dag(store, {site.index}, [&](std::string_view s) -> status {
+    car.append(s);
+    return {};
+  });
+  seed("http_api", "rpc-dag-import", 0,
+       req("POST /api/v0/dag/import?pin-roots=true\nContent-Type: multipart/form-data; boundary=b",
+           part + car + "\r\n--b--\r\n"));
+  seed("http_api", "rpc-pin-add", 0, req("POST /api/v0/pin/add?arg=" + data));
+  seed("http_api", "rpc-pin-rm", 0, req("POST /api/v0/pin/rm?arg=" + data));
+  seed("http_api", "psa-add", 0,
+       req("POST /psa/pins\nContent-Type: application/json",
+           "{\"cid\":\"" + data + "\",\"name\":\"d\",\"origins\":[],\"meta\":{\"k\":\"v\"}}"));
+  seed("http_api", "psa-list", 0, req("GET /psa/pins?status=queued,pinning,pinned,failed&limit=5&match=partial&name=d&cid=" + data));
+  seed("http_api", "psa-list-time", 0, req("GET /psa/pins?before=2030-01-01T00:00:00Z&after=2020-01-01T00:00:00.5Z&meta=%7B%22k%22%3A%22v%22%7D"));
+  seed("http_api", "psa-no-token", 1, req("GET /psa/pins"));
+
+  // Raw requests for http_wire (the selector is ignored).
+  seed("http_wire", "pipelined", 0,
+       "GET /ipfs/" + root + "/docs/a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+       "HEAD /ipfs/" + data + " HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\n\r\n");
+  seed("http_wire", "chunked", 0,
+       "POST /api/v0/block/put HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+       "Content-Type: multipart/form-data; boundary=b\r\n\r\n" "a\r\n--b\r\nConten\r\n"
+       "0\r\n\r\n");
+  seed("http_wire", "expect", 0,
+       "POST /api/v0/cat?arg=" + data + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+       "Content-Length: 5\r\n\r\nhello");
+  seed("http_wire", "short-body", 0,
+       "POST /api/v0/dag/import HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+       "Content-Type: multipart/form-data; boundary=b\r\n\r\n--b\r\n");
+}
+
 } // namespace
 
 namespace mantle::fuzz {
@@ -251,6 +307,7 @@ seed_map make_seeds(const std::string& source_dir) {
   record_seeds();
   text_seeds();
   want_engine_seeds();
+  http_seeds();
   genesis_seed(source_dir);
   seeds_out = nullptr;
   return out;

@@ -54,12 +54,15 @@ void http_inputs(std::string_view in);
 void multipart(std::string_view in);
 void config(std::string_view in);
 void want_engine(std::string_view in);
+void http_api(std::string_view in);
+void http_wire(std::string_view in);
 
 inline constexpr target targets[] = {
     {"multiformats", multiformats}, {"dag_pb", dag_pb},   {"car", car},
     {"exporter", exporter},         {"chain", chain},     {"records", records},
     {"http_inputs", http_inputs},   {"multipart", multipart}, {"config", config},
-    {"want_engine", want_engine},
+    {"want_engine", want_engine},   {"http_api", http_api},
+    {"http_wire", http_wire},
 };
 
 // Splits fuzz input into a selector byte and the rest, so one target covers several parsers.

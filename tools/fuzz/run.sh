@@ -54,7 +54,11 @@ run() {
   local seeds=()
   [ -d "$src/tools/fuzz/corpus/$t" ] && seeds+=("$src/tools/fuzz/corpus/$t")
   [ -d "$out/seeds/$t" ] && seeds+=("$out/seeds/$t")
-  if "$out/fuzz_$t" "$out/work/$t" "${seeds[@]}" -max_total_time="$secs" -timeout=20 \
+  local extra=()
+  # The real server's connection threads outlive an input with their buffers: leak checks
+  # after each input would report those as leaks.
+  [ "$t" = http_wire ] && extra+=(-detect_leaks=0)
+  if "$out/fuzz_$t" "$out/work/$t" "${seeds[@]}" "${extra[@]}" -max_total_time="$secs" -timeout=20 \
        -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$out/work/crash-$t-" \
        >"$out/work/$t.log" 2>&1; then
     echo "$t: ok, $(grep -o 'Done [0-9]* runs' "$out/work/$t.log" | tail -1)"
