@@ -239,6 +239,14 @@ void want_engine_seeds() {
        std::string_view(reinterpret_cast<const char*>(fetch) + 1, sizeof fetch - 1));
 }
 
+void block_store_seeds() {
+  // Pairs of (op, arg), block_store_fuzz.cpp: make blocks, store, pin, collect, restart inside
+  // and outside sessions, unpin, remove.
+  const unsigned char ops[] = {0, 1, 0, 2, 0, 3, 1, 0, 3, 0, 6, 3, 10, 0, 11, 0, 12, 0, 0, 9, 2, 4,
+                               11, 0, 4, 1, 5, 0, 8, 3, 9, 0, 10, 0, 14, 0, 7, 1, 9, 1, 13, 0};
+  seed("block_store", "lifecycle", 0, std::string_view(reinterpret_cast<const char*>(ops), sizeof ops));
+}
+
 void http_seeds() {
   // Selector bit 0 leaves out the pinning service's token.
   memory_block_store store;
@@ -308,6 +316,7 @@ seed_map make_seeds(const std::string& source_dir) {
   text_seeds();
   want_engine_seeds();
   http_seeds();
+  block_store_seeds();
   genesis_seed(source_dir);
   seeds_out = nullptr;
   return out;

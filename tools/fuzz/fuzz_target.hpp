@@ -56,13 +56,14 @@ void config(std::string_view in);
 void want_engine(std::string_view in);
 void http_api(std::string_view in);
 void http_wire(std::string_view in);
+void store_ops(std::string_view in); // target "block_store"
 
 inline constexpr target targets[] = {
     {"multiformats", multiformats}, {"dag_pb", dag_pb},   {"car", car},
     {"exporter", exporter},         {"chain", chain},     {"records", records},
     {"http_inputs", http_inputs},   {"multipart", multipart}, {"config", config},
     {"want_engine", want_engine},   {"http_api", http_api},
-    {"http_wire", http_wire},
+    {"http_wire", http_wire},       {"block_store", store_ops},
 };
 
 // Splits fuzz input into a selector byte and the rest, so one target covers several parsers.

@@ -43,6 +43,8 @@ if [ "${1:-}" = "--minimize" ]; then
   exit 0
 fi
 
+# The stores the block_store and http_* targets open per input or process: in memory if we can.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 secs=${1:-120}
 shift || true
 targets=${*:-$all}

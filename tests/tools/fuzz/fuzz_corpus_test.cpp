@@ -81,8 +81,10 @@ TEST_CASE("every fuzz target survives its committed corpus, its seeds and mutati
       CHECK_NOTHROW(t.run(bytes));
     }
     std::mt19937 rng(20261130);
-    // http_wire makes two loopback connections per input (about 3 ms): fewer of those.
-    const size_t mutations = std::string_view(t.name) == "http_wire" ? 1000 : 20000;
+    // http_wire makes two loopback connections per input and block_store opens a fresh LMDB
+    // store (milliseconds each): fewer of those.
+    const std::string_view name(t.name);
+    const size_t mutations = name == "http_wire" || name == "block_store" ? 1000 : 20000;
     for (size_t i = 0; i < mutations; ++i) {
       const auto& [name, bytes] = corpus[i % corpus.size()];
       std::string m = mutate(bytes, rng);
