@@ -205,15 +205,19 @@ result<std::unordered_set<std::string>> mark_pinned(const lmdb::txn& t, MDB_dbi 
                                                     const std::vector<stored_pin>& pins,
                                                     lmdb::env* env) {
   std::unordered_set<std::string> seen;
+  // Recursive pins first: walk_dag does not descend into a block already seen, so a direct pin
+  // marked earlier would hide the rest of any recursive DAG passing through it from the mark,
+  // and GC would delete that part of a pinned DAG.
   for (const auto& p : pins) {
-    if (p.rec.type == pin_type::direct) {
-      seen.insert(p.id.mh);
+    if (p.rec.type != pin_type::recursive)
       continue;
-    }
     auto st = walk_dag(t, blocks, p.id, seen, [](const cid&) {}, env);
     if (!st)
       return st.err();
   }
+  for (const auto& p : pins)
+    if (p.rec.type == pin_type::direct)
+      seen.insert(p.id.mh);
   return seen;
 }
 
