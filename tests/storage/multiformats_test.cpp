@@ -2,7 +2,10 @@
 // and malformed input that must come back as a clear error, never a crash.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
+
+#include <botan/hash.h>
 
 #include "storage/cid.hpp"
 #include "storage/dag_pb.hpp"
@@ -103,6 +106,39 @@ TEST_CASE("multihash verification catches corrupt bytes", "[storage][multihash]"
   CHECK(bad.err().code == errc::corrupt);
   CHECK(multihash::verify(multihash::wrap(multihash::identity, "abc"), "abc"));
   CHECK(multihash::verify(multihash::wrap(0x1b, std::string(32, 'a')), "x").err().code == errc::unsupported);
+}
+
+TEST_CASE("sha2-256 gives the FIPS 180-2 digests at every length around its prefetch steps",
+          "[storage][multihash]") {
+  auto hex = [](const std::string& mh) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (size_t i = 2; i < mh.size(); ++i) {
+      out += digits[static_cast<uint8_t>(mh[i]) >> 4];
+      out += digits[static_cast<uint8_t>(mh[i]) & 15];
+    }
+    return out;
+  };
+  CHECK(hex(multihash::sha256("")) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(hex(multihash::sha256("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(hex(multihash::sha256(std::string(1000000, 'a'))) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  // Past 4 KiB the hash is fed in 1 KiB steps while prefetching ahead: at every length
+  // around those steps the digest must be Botan's over the bytes in one piece.
+  auto botan = Botan::HashFunction::create_or_throw("SHA-256");
+  std::mt19937_64 rng(7);
+  std::string data(3 * 4096 + 2 * 1024 + 17, '\0');
+  for (auto& ch : data)
+    ch = static_cast<char>(rng());
+  for (size_t n : {size_t{1023}, size_t{1024}, size_t{4095}, size_t{4096}, size_t{4097}, size_t{5120}, size_t{5121},
+                   size_t{8192}, size_t{9216}, data.size()}) {
+    INFO("length " << n);
+    botan->update(reinterpret_cast<const uint8_t*>(data.data()), n);
+    auto want = botan->final();
+    uint8_t got[32];
+    multihash::sha256_raw(std::string_view(data.data(), n), got);
+    CHECK(std::equal(want.begin(), want.end(), got));
+  }
 }
 
 TEST_CASE("dag-pb writes Kubo's field order and rejects malformed nodes", "[storage][dag_pb]") {
