@@ -85,6 +85,7 @@ const std::vector<option_info>& schema() {
     {"restart-window", value_kind::duration, "10s", "sliding window for --restart-limit (ms, s, m, h)"},
     {"log-level", value_kind::log_level, "info", "error, warning, info, debug or trace"},
     {"threads", value_kind::count, "0", "actor scheduler threads; 0 means one per CPU core"},
+    {"peer-decode-threads", value_kind::count, "0", "threads that decode messages from other nodes and processes; 0: the network thread decodes them itself, which for block traffic saves a copy and a thread hop per block"},
     {"fault-injection", value_kind::count, "0", "1 enables POST /api/v0/mantle/diag/fault?arg=<child> (supervision drills, tests); keep 0 in production"},
     {"site", value_kind::site_list, "", "serve a web site: HOST=CID, repeatable or comma-separated; requests with that Host get the site (with its _redirects)"},
     {"api-cors-origins", value_kind::list, "", "browser origins allowed to call the RPC API (comma separated, repeatable, * for any); empty: only the API's own origin, as Kubo"},
@@ -546,6 +547,11 @@ status apply(node_options& o, const std::string& name, const raw_value& v) {
     if (!n)
       return fail(n.err());
     o.threads = *n;
+  } else if (name == "peer-decode-threads") {
+    auto n = parse_count(v.text, 64);
+    if (!n)
+      return fail(n.err());
+    o.peer_decode_threads = *n;
   } else if (name == "fault-injection") {
     auto n = parse_count(v.text, 1);
     if (!n)

@@ -43,6 +43,7 @@ struct node_options {
   std::chrono::milliseconds restart_window{10000};
   log::level log_level = log::level::info;
   uint32_t threads = 0; // CAF scheduler threads; 0 = one per core
+  uint32_t peer_decode_threads = 0; // CAF middleman.workers; 0 = the network thread decodes
   bool fault_injection = false; // exposes mantle/diag/fault for supervision drills
   // Browser origins allowed on the RPC API; empty = Kubo's default (the API's own origin).
   std::vector<std::string> api_cors_origins;

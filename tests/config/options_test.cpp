@@ -35,6 +35,7 @@ TEST_CASE("defaults match the documented schema", "[config]") {
   CHECK(o.restart_window == milliseconds(10000));
   CHECK(o.log_level == log::level::info);
   CHECK(o.threads == 0);
+  CHECK(o.peer_decode_threads == 0);
   // Every default in the schema parses to the value node_options starts with.
   raw_values defaults;
   for (const auto& opt : schema())
@@ -51,7 +52,8 @@ TEST_CASE("defaults match the documented schema", "[config]") {
 
 TEST_CASE("command line accepts --name value and --name=value", "[config]") {
   auto r = load(argv_of({"--data-dir", "/srv/m", "--rpc-addr=0.0.0.0:6001", "--storage-max", "500 GB",
-                         "--restart-limit=2", "--restart-window", "250ms", "--log-level", "debug", "--threads=3"}));
+                         "--restart-limit=2", "--restart-window", "250ms", "--log-level", "debug", "--threads=3",
+                         "--peer-decode-threads", "2"}));
   REQUIRE(r.ok());
   CHECK(r->options.data_dir == "/srv/m");
   CHECK(r->options.rpc_addr == host_port{"0.0.0.0", 6001});
@@ -60,6 +62,7 @@ TEST_CASE("command line accepts --name value and --name=value", "[config]") {
   CHECK(r->options.restart_window == milliseconds(250));
   CHECK(r->options.log_level == log::level::debug);
   CHECK(r->options.threads == 3);
+  CHECK(r->options.peer_decode_threads == 2);
 }
 
 TEST_CASE("precedence: defaults < config file < command line", "[config]") {
@@ -108,6 +111,7 @@ TEST_CASE("command line errors are clear", "[config]") {
   CHECK_THAT(msg({"--rpc-addr", "localhost"}), Catch::Contains("missing ':port'"));
   CHECK_THAT(msg({"--rpc-addr", "127.0.0.1:70000"}), Catch::Contains("port must be"));
   CHECK_THAT(msg({"--threads", "5000"}), Catch::Contains("too large"));
+  CHECK_THAT(msg({"--peer-decode-threads", "65"}), Catch::Contains("too large"));
   CHECK_THAT(msg({"--data-dir="}), Catch::Contains("must not be empty"));
 }
 

@@ -13,7 +13,8 @@
 // Prints one JSON object per measurement, then a summary.
 // usage: bench_exchange [--size BYTES=1073741824] [--dir /tmp] [--only pair|fanout]
 //                       [--tls off|on|both] [--fetchers 4]
-// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_THREADS (scheduler threads per node), BENCH_SCHED=stealing (default: sharing, as mantled), BENCH_RELAXED_SLEEP_US,
+// env: BENCH_WINDOW (want-blocks in flight per peer), BENCH_THREADS (scheduler threads per node),
+//      BENCH_DECODE_THREADS (middleman.workers, as --peer-decode-threads; default 0), BENCH_SCHED=stealing (default: sharing, as mantled), BENCH_RELAXED_SLEEP_US,
 //      BENCH_PAUSE_S (sleep before each fetch, to attach perf)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -95,6 +96,10 @@ struct bench_node {
     // polling. BENCH_SCHED=stealing measures CAF's default for comparison.
     if (const char* v = std::getenv("BENCH_THREADS")) // as mantled --threads
       cfg.set("scheduler.max-threads", static_cast<size_t>(std::atoi(v)));
+    // As mantled's default (--peer-decode-threads 0); BENCH_DECODE_THREADS=1 is CAF's own
+    // default on a machine of up to 7 cores.
+    const char* decode = std::getenv("BENCH_DECODE_THREADS");
+    cfg.set("middleman.workers", static_cast<size_t>(decode ? std::atoi(decode) : 0));
     const char* sched = std::getenv("BENCH_SCHED");
     cfg.set("scheduler.policy", caf::atom_from_string(sched ? sched : "sharing"));
     if (const char* v = std::getenv("BENCH_RELAXED_SLEEP_US"))
