@@ -518,9 +518,11 @@ result<std::string> block_store::get(const cid& c) {
     return v.err();
   if (!*v)
     return make_error(errc::not_found, "block " + describe_cid(c) + " is not in the store");
-  std::string out(**v);
+  bool via_map = true;
+  std::string out = env_->copy_out(**v, &via_map);
   t->abort();
-  note_touched(out.size());
+  if (via_map)
+    note_touched(out.size());
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <system_error>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -52,6 +53,9 @@ result<std::unique_ptr<env>> env::open(const std::string& path, const env_option
   if (rc)
     return to_error(rc, "cannot open LMDB environment in " + path);
   out->locate_map();
+  mdb_filehandle_t fd;
+  if (mdb_env_get_fd(e, &fd) == 0)
+    out->fd_ = fd;
   return out;
 }
 
@@ -89,6 +93,33 @@ void env::release_mapped_pages() {
     return;
   uint64_t used = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
   (void)::madvise(map_, std::min<uint64_t>(used, map_len_), MADV_DONTNEED);
+}
+
+std::string env::copy_out(std::string_view mapped, bool* via_map) const {
+  // Below this the copy is cheaper than the system call.
+  constexpr size_t pread_from = 32 * 1024;
+  const char* p = mapped.data();
+  if (fd_ >= 0 && map_ && mapped.size() >= pread_from && p >= map_ && p + mapped.size() <= map_ + map_len_) {
+    std::string out(mapped.size(), '\0');
+    auto offset = static_cast<off_t>(p - map_);
+    size_t done = 0;
+    while (done < out.size()) {
+      auto n = ::pread(fd_, out.data() + done, out.size() - done, offset + static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break; // an I/O error: the map below reports it the way every other read does
+      done += static_cast<size_t>(n);
+    }
+    if (done == out.size()) {
+      if (via_map)
+        *via_map = false;
+      return out;
+    }
+  }
+  if (via_map)
+    *via_map = true;
+  return std::string(mapped);
 }
 
 env::~env() {

@@ -47,6 +47,13 @@ public:
   // while LMDB writes and reads accumulate in RSS in proportion to the data written.
   void release_mapped_pages();
 
+  // A copy of `mapped`, a value read in a read transaction that is still open. Large values
+  // are read from the data file with pread(2) rather than copied out of the map: the kernel
+  // copies from the page cache without mapping the pages into this process, which spares
+  // the page faults, the fault-around mapping and the later unmapping of every page (a block
+  // served to a peer is typically cold). Sets `via_map` when the copy came from the map.
+  std::string copy_out(std::string_view mapped, bool* via_map = nullptr) const;
+
 private:
   env(MDB_env* e, std::string p) : env_(e), path_(std::move(p)) {}
   void locate_map();
@@ -54,6 +61,7 @@ private:
   std::string path_;
   char* map_ = nullptr; // LMDB does not expose its map address; found in /proc/self/maps
   uint64_t map_len_ = 0;
+  int fd_ = -1; // data.mdb, for copy_out
 };
 
 // A transaction that aborts in its destructor unless commit() succeeded.
