@@ -5,6 +5,8 @@
 // never by anything written in a message):
 //   want_have  -> have / dont_have         "do you have these blocks?"
 //   want_block -> block_msg / dont_have    "send me these blocks"
+//              / not_now                   "I have them, but my credit ledger will not serve
+//                                           you now": ask again later (throttling, not absence)
 //   cancel                                  "forget my want-have / want-block for these"
 // Local API of the "exchange" actor:
 //   (fetch_atom, cid, uint64_t timeout_ms)     -> std::string  block bytes, verified and stored
@@ -65,6 +67,17 @@ typename Inspector::result_type inspect(Inspector& f, dont_have& x) {
   return f(caf::meta::type_name("mantle::dont_have"), x.cids);
 }
 
+// In answer to a want_block: the sender has these blocks but its credit ledger refused to
+// serve them for now (debt ratio, serve-rate queue full, or the ledger restarting). The
+// receiver asks again after a backoff instead of treating the blocks as absent.
+struct not_now {
+  std::vector<cid> cids;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, not_now& x) {
+  return f(caf::meta::type_name("mantle::not_now"), x.cids);
+}
+
 // One block in answer to a want_block. The receiver hashes `data` and compares with `id`
 // before storing anything.
 struct block_msg {
@@ -93,11 +106,13 @@ struct exchange_stats {
   uint64_t bytes_received = 0;
   uint64_t rejected = 0;        // wrong or unrequested blocks
   uint64_t refused_msgs = 0;    // want messages over the serving limits, dropped
+  uint64_t deferred = 0;        // want-blocks answered not_now (the credit ledger said not yet)
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exchange_stats& x) {
   return f(caf::meta::type_name("mantle::exchange_stats"), x.peers, x.wants, x.blocks_sent,
-           x.bytes_sent, x.blocks_received, x.bytes_received, x.rejected, x.refused_msgs);
+           x.bytes_sent, x.blocks_received, x.bytes_received, x.rejected, x.refused_msgs,
+           x.deferred);
 }
 
 } // namespace mantle

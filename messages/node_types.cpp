@@ -38,6 +38,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<want_block>("mantle::want_block");
   cfg.add_message_type<have>("mantle::have");
   cfg.add_message_type<dont_have>("mantle::dont_have");
+  cfg.add_message_type<not_now>("mantle::not_now");
   cfg.add_message_type<block_msg>("mantle::block_msg");
   cfg.add_message_type<cancel>("mantle::cancel");
   cfg.add_message_type<exchange_stats>("mantle::exchange_stats");

@@ -487,11 +487,31 @@ void serve_block(actor_t* self, const std::string& id, const cid& c, std::string
   record(self, id, size, 0);
 }
 
-void refuse_block(actor_t* self, const std::string& id, const cid& c) {
+enum class refusal { absent, credit };
+
+// For a timeout message: which peers have the block but would not serve it yet.
+std::string deferring_text(actor_t* self, const cid& c) {
+  auto peers = self->state.engine.deferring(c);
+  if (peers.empty())
+    return {};
+  std::string out = "; " + std::to_string(peers.size()) + (peers.size() == 1 ? " peer has" : " peers have") +
+                    " it but their credit ledger will not serve this node yet (" + peers.front() +
+                    (peers.size() > 1 ? ", ..." : "") + "): give them blocks, or ask their operators to trust this node";
+  return out;
+}
+
+// Answers a want_block without the block: dont_have when this node cannot read it, not_now
+// when the credit ledger will not serve it yet (the peer asks again later).
+void refuse_block(actor_t* self, const std::string& id, const cid& c, refusal why) {
   auto s = self->state.serving.find(id);
   if (s == self->state.serving.end() || !s->second.erase(c.mh))
     return;
-  send_to_peer(self, id, caf::make_message(dont_have{{c}}));
+  if (why == refusal::credit) {
+    ++self->state.stats.deferred;
+    send_to_peer(self, id, caf::make_message(not_now{{c}}));
+  }
+  else
+    send_to_peer(self, id, caf::make_message(dont_have{{c}}));
 }
 
 // Serves a block this node has to a peer once the credit ledger agrees (always when no ledger
@@ -516,12 +536,12 @@ void decide_and_serve(actor_t* self, const std::string& id, const cid& c, std::s
         if (ok)
           serve_block(self, id, c, std::move(*keep));
         else
-          refuse_block(self, id, c);
+          refuse_block(self, id, c, refusal::credit);
       },
       [=](caf::error& e) {
         log::warning(component, "the ledger did not decide on serving " + id + ": " +
-                                    from_caf(e).message + "; not serving");
-        refuse_block(self, id, c);
+                                    from_caf(e).message + "; not serving now");
+        refuse_block(self, id, c, refusal::credit);
       });
 }
 
@@ -546,7 +566,7 @@ void retry_ledger(actor_t* self, clock::time_point now) {
                               " blocks not served: the credit ledger has not been running for " +
                               seconds_text(st.cfg.ledger_timeout));
   for (auto it = expired; it != st.awaiting_ledger.end(); ++it)
-    refuse_block(self, it->peer, it->id);
+    refuse_block(self, it->peer, it->id, refusal::credit);
   st.awaiting_ledger.erase(expired, st.awaiting_ledger.end());
 }
 
@@ -635,12 +655,12 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       for (auto& c : w.cids) {
         self->state.serving[id].insert(c.mh);
         if (!store) {
-          refuse_block(self, id, c);
+          refuse_block(self, id, c, refusal::absent);
           continue;
         }
         self->request(store, store_timeout, blk_get_atom::value, c)
           .then([=](std::string& data) { decide_and_serve(self, id, c, std::move(data)); },
-                [=](caf::error&) { refuse_block(self, id, c); });
+                [=](caf::error&) { refuse_block(self, id, c, refusal::absent); });
       }
     },
     [=](cancel& x) {
@@ -669,6 +689,16 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       for (auto& c : h.cids)
         self->state.engine.on_dont_have(id, c);
       flush_engine(self);
+    },
+    [=](not_now& x) {
+      auto id = sender_peer(self);
+      if (id.empty())
+        return;
+      auto now = clock::now();
+      for (auto& c : x.cids)
+        self->state.engine.on_not_now(id, c, now);
+      flush_engine(self);
+      ensure_tick(self);
     },
     [=](block_msg& m) {
       auto id = sender_peer(self);
@@ -741,7 +771,8 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       rp.deliver(to_caf(make_error(
         errc::unavailable, "timed out after " + seconds_text(std::chrono::milliseconds(timeout_ms)) +
                                " fetching block " + c.str() + " from " +
-                               std::to_string(self->state.engine.peer_count()) + " connected peers")));
+                               std::to_string(self->state.engine.peer_count()) + " connected peers" +
+                               deferring_text(self, c))));
       drop_waiter(self, c, id, false);
       flush_engine(self);
     },
@@ -783,12 +814,16 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       for (auto id : stalled) {
         auto& job = st.jobs.at(id);
         std::string example = job.wanted.empty() ? std::string{} : ", e.g. " + job.wanted.begin()->second.str();
+        std::string deferred;
+        for (auto& [mh, c] : job.wanted)
+          if (!(deferred = deferring_text(self, c)).empty())
+            break;
         fail_job(self, id, make_error(errc::unavailable,
                                       "timed out fetching DAG " + job.root.str() + ": no block arrived for " +
                                         seconds_text(job.timeout) + " (" + std::to_string(job.fetched) +
                                         " blocks fetched, " + std::to_string(job.wanted.size()) +
                                         " still missing" + example + ") from " +
-                                        std::to_string(st.engine.peer_count()) + " connected peers"));
+                                        std::to_string(st.engine.peer_count()) + " connected peers" + deferred));
       }
       retry_ledger(self, now);
       flush_engine(self);

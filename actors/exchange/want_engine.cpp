@@ -34,6 +34,8 @@ void want_engine::peer_down(const std::string& p) {
     w.has.erase(p);
     w.asked_have.erase(p);
     w.refused.erase(p); // a reconnected peer may have fetched it meanwhile
+    w.later.erase(p);
+    w.not_nows.erase(p);
     if (w.requested.empty())
       enqueue(w);
   }
@@ -88,10 +90,40 @@ void want_engine::on_dont_have(const std::string& p, const cid& c) {
   have_answered(w, p);
   w.has.erase(p);
   w.refused.insert(p);
+  w.later.erase(p);
   if (w.requested.count(p))
     release(w, p);
   if (w.requested.empty() || w.hedge)
     enqueue(w);
+}
+
+void want_engine::on_not_now(const std::string& p, const cid& c, clock::time_point now) {
+  auto it = wants_.find(c.mh);
+  if (it == wants_.end() || !peers_.count(p) || !it->second.requested.count(p))
+    return;
+  auto& w = it->second;
+  release(w, p);
+  w.has.insert(p);
+  auto n = std::min(w.not_nows[p]++, 16u);
+  auto delay = std::min<std::chrono::milliseconds>(limits_.not_now_first * (1u << std::min(n, 10u)),
+                                                   limits_.not_now_max);
+  w.later[p] = now + delay;
+  enqueue(w); // another holder may serve it now
+}
+
+std::vector<std::string> want_engine::deferring(const cid& c) const {
+  std::vector<std::string> out;
+  auto it = wants_.find(c.mh);
+  if (it != wants_.end())
+    for (auto& [p, t] : it->second.later)
+      if (peers_.count(p))
+        out.push_back(p);
+  return out;
+}
+
+bool want_engine::deferred(const want_state& w, const std::string& p, clock::time_point now) {
+  auto l = w.later.find(p);
+  return l != w.later.end() && l->second > now;
 }
 
 block_outcome want_engine::on_block(const std::string& p, const cid& c) {
@@ -114,12 +146,19 @@ block_outcome want_engine::on_block(const std::string& p, const cid& c) {
 
 void want_engine::tick(clock::time_point now) {
   for (auto& [mh, w] : wants_) {
+    // A deferring peer's backoff ran out: ask it again.
+    if (w.requested.empty() && !w.queued)
+      for (auto& [p, t] : w.later)
+        if (t <= now && peers_.count(p)) {
+          enqueue(w);
+          break;
+        }
     if (w.requested.empty() || w.hedge || now - w.last_request < limits_.slow_after)
       continue;
     // Only worth it when some other peer may have the block.
     bool other = false;
     for (auto& p : peers_)
-      if (!w.requested.count(p) && !w.refused.count(p))
+      if (!w.requested.count(p) && !w.refused.count(p) && !deferred(w, p, now))
         other = true;
     if (other) {
       w.hedge = true;
@@ -187,14 +226,22 @@ void want_engine::schedule(want_state& w, clock::time_point now, std::deque<std:
     return;
   // Peers that might still give us the block.
   std::vector<std::string> candidates;
-  for (auto& p : peers_)
-    if (!w.refused.count(p) && !w.requested.count(p))
+  bool waiting_for_deferred = false;
+  for (auto& p : peers_) {
+    if (w.refused.count(p) || w.requested.count(p))
+      continue;
+    if (deferred(w, p, now))
+      waiting_for_deferred = true;
+    else
       candidates.push_back(p);
+  }
   if (candidates.empty()) {
     if (!w.requested.empty()) {
       w.hedge = false; // nobody else to ask: keep waiting for the slow one
       return;
     }
+    if (waiting_for_deferred)
+      return; // tick() queues it again when a backoff runs out
     std::string text = "block " + w.id.str() + " not found: ";
     text += peers_.empty() ? "no peer is connected"
                            : "none of the " + std::to_string(peers_.size()) + " connected peers has it";
@@ -232,6 +279,7 @@ void want_engine::schedule(want_state& w, clock::time_point now, std::deque<std:
     }
     w.requested.insert(*best);
     w.asked_block.insert(*best);
+    w.later.erase(*best);
     w.last_request = now;
     w.hedge = false;
     ++inflight_[*best];

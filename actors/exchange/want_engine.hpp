@@ -5,7 +5,10 @@
 // within a window per peer and a window in total, so a large DAG spreads over several peers.
 // A dont_have, a disconnect or a slow peer moves the request to another peer; the first copy
 // to arrive wins and the other requests are cancelled. A want fails (take_failures) as soon as
-// every connected peer has said it does not have the block.
+// every connected peer has said it does not have the block. A not_now (the peer has the block
+// but its credit ledger will not serve us yet) moves the request to another holder when there
+// is one and otherwise asks the same peer again after a backoff, so credit throttles a
+// download instead of failing it; the caller's timeout bounds the wait.
 //
 // The actor feeds it events and sends what take_outgoing() returns; time is passed in so the
 // tests drive it deterministically. The caller verifies a block's bytes against its CID before
@@ -49,6 +52,10 @@ struct engine_limits {
   size_t have_per_peer = 1024;
   // A want-block unanswered this long is also sent to another peer that has the block.
   std::chrono::milliseconds slow_after{5000};
+  // After a not_now the peer is asked again after this long, doubling per refusal of the same
+  // block up to not_now_max.
+  std::chrono::milliseconds not_now_first{1000};
+  std::chrono::milliseconds not_now_max{8000};
 };
 
 struct failure {
@@ -89,6 +96,10 @@ public:
 
   void on_have(const std::string& p, const cid& c);
   void on_dont_have(const std::string& p, const cid& c);
+  // The peer has the block but will not serve it now (credit); ignored unless it was asked.
+  void on_not_now(const std::string& p, const cid& c, clock::time_point now);
+  // Connected peers that answered not_now for a block still wanted (for timeout messages).
+  std::vector<std::string> deferring(const cid& c) const;
   block_outcome on_block(const std::string& p, const cid& c);
 
   // Notices slow requests; call now and then while wants are open.
@@ -110,12 +121,16 @@ private:
     std::set<std::string> refused;     // said dont_have, or was slow while others had it
     std::set<std::string> asked_block; // ever sent want-block: their copies are legitimate
     std::set<std::string> requested;   // want-block outstanding
+    std::map<std::string, clock::time_point> later; // said not_now: ask again from then on
+    std::map<std::string, unsigned> not_nows;       // per peer, for the backoff
     clock::time_point last_request{};
     bool hedge = false;  // slow: ask one more peer
     bool queued = false; // in queue_
   };
 
   void enqueue(want_state& w);
+  // Whether `p` deferred this want and its backoff has not run out yet.
+  static bool deferred(const want_state& w, const std::string& p, clock::time_point now);
   void schedule(want_state& w, clock::time_point now, std::deque<std::string>& retry);
   void release(want_state& w, const std::string& p);
   // Sends a want-have unless one is outstanding or the peer's want-have window is full.

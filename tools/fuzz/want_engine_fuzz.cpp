@@ -1,7 +1,8 @@
 // The block exchange's fetch logic driven by hostile peers: any sequence of connects,
-// disconnects, bans, haves, dont-haves, blocks (asked for or not), drops and clock ticks, with
-// small windows so the limits bind. Checked after every step: the windows hold, messages go
-// only to connected peers, and a block counts as wanted only from a peer we asked for it.
+// disconnects, bans, haves, dont-haves, not-nows, blocks (asked for or not), drops and clock
+// ticks, with small windows so the limits bind. Checked after every step: the windows hold,
+// messages go only to connected peers, a block counts as wanted only from a peer we asked for
+// it, and a want never fails while a connected peer that has it only said "not now".
 #include <map>
 #include <set>
 #include "actors/exchange/want_engine.hpp"
@@ -27,7 +28,7 @@ void want_engine(std::string_view in) {
   std::set<std::string> wanted_ever;
 
   for (size_t i = 0; i + 1 < in.size(); i += 2) {
-    unsigned op = static_cast<unsigned char>(in[i]) % 12;
+    unsigned op = static_cast<unsigned char>(in[i]) % 13;
     unsigned arg = static_cast<unsigned char>(in[i + 1]);
     const std::string& p = peers[arg % 4];
     const cid& c = cids[(arg / 4) % cids.size()];
@@ -59,13 +60,21 @@ void want_engine(std::string_view in) {
       break;
     }
     case 8: now += std::chrono::milliseconds(arg); e.tick(now); break;
+    case 11: e.on_not_now(p, c, now); break;
     case 9: {
+      std::map<std::string, std::vector<std::string>> deferring;
+      for (const auto& x : cids)
+        deferring[x.mh] = e.deferring(x);
       for (const auto& m : e.take_outgoing(now)) {
         check(e.connected(m.peer) && !e.banned(m.peer), "a message to a peer that is not connected");
         check(!m.cids.empty(), "an empty message");
         if (m.kind == msg_kind::want_block)
           for (const auto& x : m.cids)
             asked_block.insert({m.peer, x.mh});
+      }
+      for (const auto& f : e.take_failures()) {
+        check(wanted_ever.count(f.id.mh) != 0, "a failure for a block never wanted");
+        check(deferring[f.id.mh].empty(), "a want failed while a connected peer that has it said not now");
       }
       break;
     }

@@ -394,3 +394,45 @@ TEST_CASE("while the credit ledger is down, blocks wait for its decision and byt
   caf::anon_send_exit(a_ledger, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(b_ledger, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("a peer whose ledger will not serve yet answers not_now, and the fetch completes once it will",
+          "[exchange][actor][credit]") {
+  system_fixture f;
+  ledger_slot a_slot;
+  credit_ledger_config ledger_cfg;
+  ledger_cfg.seed = 1;
+  auto cutting = spawn_credit_ledger(*f.sys, ledger_cfg);
+  a_slot.set(cutting);
+  node a(f, {}, a_slot.resolver()), b(f);
+  auto c = a.add("served once A's ledger lets B have it");
+  // B's credit at A is cut (as after a wrong block): every decision is no.
+  caf::anon_send(cutting, cut_atom::value, std::string("B"));
+  connect(a, "A", b, "B");
+
+  SECTION("the fetch times out naming the peer that will not serve yet") {
+    auto got = fetch(b, c, 2500);
+    REQUIRE_FALSE(got);
+    CHECK(got.err().code == errc::unavailable);
+    CHECK_THAT(got.err().message, Catch::Contains("1 peer has it but their credit ledger will not serve this node yet (A)"));
+    CHECK(a.stats().blocks_sent == 0);
+    CHECK(a.stats().deferred >= 1);
+    CHECK(b.stats().rejected == 0); // throttling is not misbehaviour
+  }
+  SECTION("a later ledger decision serves it within the same fetch") {
+    std::optional<result<std::string>> got;
+    std::thread fetcher([&] { got = fetch(b, c, 30000); });
+    // Let B be refused at least once, then A's ledger restarts without the cut (cuts last
+    // until the node restarts), as the supervisor would bring it back.
+    bool refused = wait_until([&] { return a.stats().deferred > 0; });
+    auto fresh = spawn_credit_ledger(*f.sys, ledger_cfg);
+    a_slot.set(fresh);
+    fetcher.join();
+    REQUIRE(refused);
+    REQUIRE(got);
+    REQUIRE(*got);
+    CHECK(got->value().find("served once A's ledger") != std::string::npos);
+    CHECK(a.stats().blocks_sent == 1);
+    caf::anon_send_exit(fresh, caf::exit_reason::user_shutdown);
+  }
+  caf::anon_send_exit(cutting, caf::exit_reason::user_shutdown);
+}

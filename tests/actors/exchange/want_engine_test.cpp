@@ -246,3 +246,90 @@ TEST_CASE("unanswered want-haves at one peer stay within its window; answers let
   CHECK(sent(out, "A", msg_kind::want_have).size() == 3);
   CHECK(e.haves_in_flight("A") == 3);
 }
+
+TEST_CASE("a not_now from the only holder is asked again after a doubling backoff, never failed",
+          "[exchange][engine][credit]") {
+  want_engine e; // not_now_first 1 s, not_now_max 8 s
+  e.peer_up("A");
+  auto c = make_cid(40);
+  e.want(c);
+  e.take_outgoing(t0);
+  e.on_have("A", c);
+  REQUIRE(sent(e.take_outgoing(t0), "A", msg_kind::want_block) == std::vector<cid>{c});
+  auto t = t0;
+  for (int round = 0; round < 5; ++round) {
+    INFO("refusal " << round + 1);
+    auto backoff = std::chrono::milliseconds(std::min(1000 << round, 8000));
+    e.on_not_now("A", c, t);
+    CHECK(e.in_flight("A") == 0);
+    CHECK(e.deferring(c) == std::vector<std::string>{"A"});
+    CHECK(e.take_outgoing(t).empty());
+    CHECK(e.take_failures().empty());
+    e.tick(t + backoff - std::chrono::milliseconds(1));
+    CHECK(e.take_outgoing(t + backoff - std::chrono::milliseconds(1)).empty());
+    t += backoff;
+    e.tick(t);
+    CHECK(sent(e.take_outgoing(t), "A", msg_kind::want_block) == std::vector<cid>{c});
+    CHECK(e.take_failures().empty());
+  }
+  auto r = e.on_block("A", c);
+  CHECK(r.verdict == block_verdict::wanted);
+  CHECK(e.wants() == 0);
+}
+
+TEST_CASE("a not_now moves the request to another holder at once", "[exchange][engine][credit]") {
+  want_engine e;
+  e.peer_up("A");
+  e.peer_up("B");
+  auto c = make_cid(41);
+  e.want(c, {"A", "B"});
+  auto out = e.take_outgoing(t0);
+  auto first = sent(out, "A", msg_kind::want_block).empty() ? std::string("B") : std::string("A");
+  auto other = first == "A" ? std::string("B") : std::string("A");
+  REQUIRE(sent(out, first, msg_kind::want_block) == std::vector<cid>{c});
+  e.on_not_now(first, c, t0);
+  out = e.take_outgoing(t0);
+  CHECK(sent(out, other, msg_kind::want_block) == std::vector<cid>{c});
+  CHECK(sent(out, first, msg_kind::want_block).empty());
+  // The other one does not have it after all: wait for the first one's backoff, no failure.
+  e.on_dont_have(other, c);
+  CHECK(e.take_outgoing(t0).empty());
+  CHECK(e.take_failures().empty());
+  e.tick(t0 + std::chrono::seconds(1));
+  CHECK(sent(e.take_outgoing(t0 + std::chrono::seconds(1)), first, msg_kind::want_block) == std::vector<cid>{c});
+}
+
+TEST_CASE("a deferred want fails once its deferring peer is gone and nobody else has the block",
+          "[exchange][engine][credit]") {
+  want_engine e;
+  e.peer_up("A");
+  e.peer_up("B");
+  auto c = make_cid(42);
+  e.want(c, {"A"});
+  REQUIRE(sent(e.take_outgoing(t0), "A", msg_kind::want_block) == std::vector<cid>{c});
+  e.on_not_now("A", c, t0);
+  e.take_outgoing(t0); // want-have to B
+  e.on_dont_have("B", c);
+  CHECK(e.take_outgoing(t0).empty());
+  CHECK(e.take_failures().empty());
+  e.peer_down("A");
+  e.take_outgoing(t0);
+  auto f = e.take_failures();
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].err.message == "block " + c.str() + " not found: none of the 1 connected peers has it");
+  CHECK(e.deferring(c).empty());
+}
+
+TEST_CASE("a not_now for a block that peer was not asked for changes nothing", "[exchange][engine][credit]") {
+  want_engine e;
+  e.peer_up("A");
+  e.peer_up("B");
+  auto c = make_cid(43);
+  e.want(c, {"A"});
+  REQUIRE(sent(e.take_outgoing(t0), "A", msg_kind::want_block) == std::vector<cid>{c});
+  e.on_not_now("B", c, t0);
+  e.on_not_now("A", make_cid(44), t0);
+  CHECK(e.in_flight("A") == 1);
+  CHECK(e.deferring(c).empty());
+  CHECK(e.take_outgoing(t0).empty());
+}
