@@ -25,12 +25,18 @@ std::vector<cid> sent(const std::vector<outgoing>& out, const std::string& peer,
 
 const auto t0 = clock::now();
 
+// An engine (default limits unless given) with these peers connected.
+want_engine engine_with(std::initializer_list<const char*> peers, engine_limits lim = {}) {
+  want_engine e(lim);
+  for (auto p : peers)
+    e.peer_up(p);
+  return e;
+}
+
 } // namespace
 
 TEST_CASE("a want asks every peer want-have, then want-block from one that has it", "[exchange][engine]") {
-  want_engine e;
-  e.peer_up("A");
-  e.peer_up("B");
+  auto e = engine_with({"A", "B"});
   auto c = make_cid(1);
   e.want(c);
   auto out = e.take_outgoing(t0);
@@ -124,9 +130,7 @@ TEST_CASE("want-blocks spread over the holders within the per-peer and total win
 }
 
 TEST_CASE("a disconnected peer's requests go to another holder", "[exchange][engine]") {
-  want_engine e;
-  e.peer_up("A");
-  e.peer_up("B");
+  auto e = engine_with({"A", "B"});
   auto c = make_cid(3);
   e.want(c, {"A"});
   auto out = e.take_outgoing(t0);
@@ -181,9 +185,7 @@ TEST_CASE("unrequested blocks are told apart and a banned peer stays out", "[exc
 }
 
 TEST_CASE("dropping a want cancels its outstanding requests", "[exchange][engine]") {
-  want_engine e;
-  e.peer_up("A");
-  e.peer_up("B");
+  auto e = engine_with({"A", "B"});
   auto c = make_cid(7);
   e.want(c, {"A"});
   e.take_outgoing(t0);
@@ -278,9 +280,7 @@ TEST_CASE("a not_now from the only holder is asked again after a doubling backof
 }
 
 TEST_CASE("a not_now moves the request to another holder at once", "[exchange][engine][credit]") {
-  want_engine e;
-  e.peer_up("A");
-  e.peer_up("B");
+  auto e = engine_with({"A", "B"});
   auto c = make_cid(41);
   e.want(c, {"A", "B"});
   auto out = e.take_outgoing(t0);
@@ -301,9 +301,7 @@ TEST_CASE("a not_now moves the request to another holder at once", "[exchange][e
 
 TEST_CASE("a deferred want fails once its deferring peer is gone and nobody else has the block",
           "[exchange][engine][credit]") {
-  want_engine e;
-  e.peer_up("A");
-  e.peer_up("B");
+  auto e = engine_with({"A", "B"});
   auto c = make_cid(42);
   e.want(c, {"A"});
   REQUIRE(sent(e.take_outgoing(t0), "A", msg_kind::want_block) == std::vector<cid>{c});
@@ -321,9 +319,7 @@ TEST_CASE("a deferred want fails once its deferring peer is gone and nobody else
 }
 
 TEST_CASE("a not_now for a block that peer was not asked for changes nothing", "[exchange][engine][credit]") {
-  want_engine e;
-  e.peer_up("A");
-  e.peer_up("B");
+  auto e = engine_with({"A", "B"});
   auto c = make_cid(43);
   e.want(c, {"A"});
   REQUIRE(sent(e.take_outgoing(t0), "A", msg_kind::want_block) == std::vector<cid>{c});
