@@ -41,11 +41,13 @@ struct outgoing {
 };
 
 struct engine_limits {
-  // want-blocks outstanding at one peer (4 MiB of 256 KiB blocks). Small on purpose: with
-  // CAF 0.17 a fetch slows down when more MiB are in flight on one connection (bench_exchange,
-  // 512 MiB on tmpfs, sharing scheduler, MB/s over 3-5 runs on a loaded 2-core VM: 8 -> 194-238,
-  // 16 -> 173-443 (mean ~310), 24 -> 97-252, 32 -> 108-308; CPU per GiB grows from 24 on).
-  size_t per_peer = 16;
+  // want-blocks outstanding at one peer (8 MiB of 256 KiB blocks). Measured, not guessed:
+  // with CAF's decode worker (session 5: 512 MiB on tmpfs, loaded 2-core VM, MB/s over 3-5
+  // runs: 8 -> 194-238, 16 -> 173-443, 24 -> 97-252, 32 -> 108-308) 16 was best; since peer
+  // messages are decoded on the network thread (--peer-decode-threads 0), 32 fetches 1 GiB
+  // over TLS faster than 16 in 9 of 11 interleaved pairs with less CPU per GiB in 10, and 64
+  // is slower again (bench_exchange, BENCH_WINDOW).
+  size_t per_peer = 32;
   size_t total = 256;   // want-blocks outstanding over all peers
   // Unanswered want-haves at one peer; the rest wait. Below what a serving node accepts
   // (want_limits::max_pending), so a wide DAG with no known holder is never refused.
