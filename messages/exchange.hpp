@@ -16,6 +16,7 @@
 //   (fetch_dag_atom, cid)                      -> uint64_t fetched, uint64_t known   progress of
 //        the running DAG fetches of cid (blocks fetched from peers, blocks discovered so far)
 //   (stats_atom)                               -> exchange_stats
+//   (bitswap_atom)                             -> exchange_status  counters, peers, wantlist
 // Errors: errc::not_found when no connected peer has a block, errc::unavailable on a timeout,
 // both naming the CID.
 #pragma once
@@ -107,12 +108,27 @@ struct exchange_stats {
   uint64_t rejected = 0;        // wrong or unrequested blocks
   uint64_t refused_msgs = 0;    // want messages over the serving limits, dropped
   uint64_t deferred = 0;        // want-blocks answered not_now (the credit ledger said not yet)
+  uint64_t dup_blocks = 0;      // verified copies of blocks that had already arrived
+  uint64_t dup_bytes = 0;
+  uint64_t messages_received = 0; // exchange messages from connected peers
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exchange_stats& x) {
   return f(caf::meta::type_name("mantle::exchange_stats"), x.peers, x.wants, x.blocks_sent,
            x.bytes_sent, x.blocks_received, x.bytes_received, x.rejected, x.refused_msgs,
-           x.deferred);
+           x.deferred, x.dup_blocks, x.dup_bytes, x.messages_received);
+}
+
+// Answer to (bitswap_atom): the counters, the connected peers and the blocks being fetched,
+// for RPC bitswap/stat and bitswap/wantlist.
+struct exchange_status {
+  exchange_stats stats;
+  std::vector<std::string> peers; // sorted
+  std::vector<cid> wantlist;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exchange_status& x) {
+  return f(caf::meta::type_name("mantle::exchange_status"), x.stats, x.peers, x.wantlist);
 }
 
 } // namespace mantle

@@ -42,6 +42,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<block_msg>("mantle::block_msg");
   cfg.add_message_type<cancel>("mantle::cancel");
   cfg.add_message_type<exchange_stats>("mantle::exchange_stats");
+  cfg.add_message_type<exchange_status>("mantle::exchange_status");
   // peer transport
   cfg.add_message_type<peer_up>("mantle::peer_up");
   cfg.add_message_type<peer_down>("mantle::peer_down");

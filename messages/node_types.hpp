@@ -95,7 +95,8 @@ using plg_list_atom = caf::atom_constant<caf::atom("plg_list")>;
 using mkt_ask_atom = caf::atom_constant<caf::atom("mkt_ask")>;
 // Plugin host internals (actors/plugin_host).
 using plg_retry_atom = caf::atom_constant<caf::atom("plg_retry")>; // internal: (plg_retry, name, generation) restart after backoff
-using plg_stop_atom = caf::atom_constant<caf::atom("plg_stop")>;   // internal: (plg_stop, name, generation) stop timeout
+using plg_stop_atom = caf::atom_constant<caf::atom("plg_stop")>;
+using bitswap_atom = caf::atom_constant<caf::atom("bitswap")>; // (bitswap) -> exchange_status   // internal: (plg_stop, name, generation) stop timeout
 
 void register_types(caf::actor_system_config& cfg);
 

@@ -487,6 +487,22 @@ void serve_block(actor_t* self, const std::string& id, const cid& c, std::string
   record(self, id, size, 0);
 }
 
+exchange_stats current_stats(actor_t* self) {
+  auto s = self->state.stats;
+  s.peers = self->state.peers.size();
+  s.wants = self->state.engine.wants();
+  return s;
+}
+
+// The peer a message came from, counted as one exchange message received; empty (and not
+// counted) for strangers.
+std::string counted_sender(actor_t* self) {
+  auto id = sender_peer(self);
+  if (!id.empty())
+    ++self->state.stats.messages_received;
+  return id;
+}
+
 enum class refusal { absent, credit };
 
 // For a timeout message: which peers have the block but would not serve it yet.
@@ -622,7 +638,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
     },
     // --- serving
     [=](want_have& w) {
-      auto id = sender_peer(self);
+      auto id = counted_sender(self);
       if (id.empty() || !admit(self, id, exchange::msg_kind::want_have, w.cids.size()))
         return;
       auto store = resolve(self->state.cfg.store);
@@ -648,7 +664,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       }
     },
     [=](want_block& w) {
-      auto id = sender_peer(self);
+      auto id = counted_sender(self);
       if (id.empty() || !admit(self, id, exchange::msg_kind::want_block, w.cids.size()))
         return;
       auto store = resolve(self->state.cfg.store);
@@ -664,7 +680,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       }
     },
     [=](cancel& x) {
-      auto id = sender_peer(self);
+      auto id = counted_sender(self);
       if (id.empty() || !admit(self, id, exchange::msg_kind::cancel, x.cids.size()))
         return;
       auto s = self->state.serving.find(id);
@@ -675,7 +691,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
     },
     // --- fetching: answers from peers
     [=](have& h) {
-      auto id = sender_peer(self);
+      auto id = counted_sender(self);
       if (id.empty())
         return;
       for (auto& c : h.cids)
@@ -683,7 +699,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       flush_engine(self);
     },
     [=](dont_have& h) {
-      auto id = sender_peer(self);
+      auto id = counted_sender(self);
       if (id.empty())
         return;
       for (auto& c : h.cids)
@@ -691,7 +707,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       flush_engine(self);
     },
     [=](not_now& x) {
-      auto id = sender_peer(self);
+      auto id = counted_sender(self);
       if (id.empty())
         return;
       auto now = clock::now();
@@ -701,7 +717,7 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       ensure_tick(self);
     },
     [=](block_msg& m) {
-      auto id = sender_peer(self);
+      auto id = counted_sender(self);
       if (id.empty())
         return;
       // Hash before anything else: the bytes are untrusted until they match the CID.
@@ -715,6 +731,8 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
         return;
       }
       if (out.verdict == exchange::block_verdict::duplicate) {
+        ++self->state.stats.dup_blocks;
+        self->state.stats.dup_bytes += m.data.size();
         flush_engine(self);
         return;
       }
@@ -829,11 +847,12 @@ caf::behavior exchange_actor(actor_t* self, exchange_config cfg) {
       flush_engine(self);
       ensure_tick(self);
     },
-    [=](stats_atom) -> exchange_stats {
-      auto s = self->state.stats;
-      s.peers = self->state.peers.size();
-      s.wants = self->state.engine.wants();
-      return s;
+    [=](stats_atom) -> exchange_stats { return current_stats(self); },
+    [=](bitswap_atom) -> exchange_status {
+      exchange_status out{current_stats(self), {}, self->state.engine.wantlist()};
+      for (auto& [id, handle] : self->state.peers)
+        out.peers.push_back(id); // a std::map: sorted
+      return out;
     },
   });
 }

@@ -111,6 +111,15 @@ void want_engine::on_not_now(const std::string& p, const cid& c, clock::time_poi
   enqueue(w); // another holder may serve it now
 }
 
+std::vector<cid> want_engine::wantlist() const {
+  std::vector<cid> out;
+  out.reserve(wants_.size());
+  for (auto& [mh, w] : wants_)
+    out.push_back(w.id);
+  std::sort(out.begin(), out.end(), [](const cid& a, const cid& b) { return a.bytes() < b.bytes(); });
+  return out;
+}
+
 std::vector<std::string> want_engine::deferring(const cid& c) const {
   std::vector<std::string> out;
   auto it = wants_.find(c.mh);

@@ -93,6 +93,8 @@ public:
   // Adds a want; a no-op when the block is already wanted (apart from adding hints).
   void want(const cid& c, const std::vector<std::string>& hints = {});
   bool wanted(const cid& c) const { return wants_.count(c.mh) != 0; }
+  // Every block being fetched, sorted by CID bytes (the wantlist Kubo's bitswap/stat shows).
+  std::vector<cid> wantlist() const;
   // Nobody waits for the block any more: outstanding requests are cancelled.
   void drop(const cid& c);
 

@@ -28,6 +28,7 @@
 #include <optional>
 #include "net/psa_api.hpp"
 #include "net/psa_token_rpc.hpp"
+#include "actors/exchange/exchange_client.hpp"
 #include "actors/credit/ledger_client.hpp"
 #include "net/credit_rpc.hpp"
 #include "actors/introspection.hpp"
@@ -146,6 +147,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
     log::warning("rpc", "fault injection is enabled (mantle/diag/fault, mantle/diag/lose)");
   }
   add_credit_rpc(*st.routes, ledger_client(sys)); // bitswap/ledger, mantle/credit/ls
+  add_exchange_rpc(*st.routes, exchange_client(sys)); // bitswap/stat, bitswap/wantlist
   add_chain_routes(*st.routes, sys);                // mantle/chain/*, mantle/account/*, mantle/stake/*
   add_order_routes(*st.routes, validator_order_chain(sys), *st.backend); // mantle/order/*
   add_node_routes(*st.routes, sys); // mantle/node/actors
@@ -178,6 +180,8 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   commands.push_back("swarm/peers");
   commands.push_back("swarm/connect");
   for (auto& c : credit_rpc_commands())
+    commands.push_back(c);
+  for (auto& c : exchange_rpc_commands())
     commands.push_back(c);
   for (auto& c : order_route_commands())
     commands.push_back(c);

@@ -59,6 +59,13 @@ if "$build/mantle" --api "$(cat "$work/c/node2/rpc")" cat "$small" > "$work/smal
   ok "C's mantle cat prints the file added only on A"
 else bad "C's cat: $(head -c 300 "$work/cat.err")"; fi
 if curl -sf -X POST "$apiB/block/stat?arg=$small" > /dev/null; then ok "B stored the blocks it fetched"; else bad "B has no root block after serving it"; fi
+idA=$(sed 's|.*/p2p/||' "$work/c/node0/multiaddr")
+curl -sf -X POST "$apiB/bitswap/stat" > "$work/stat.json" || true
+if python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["BlocksReceived"] >= 12 and d["DataReceived"] >= 3000000 and sys.argv[2] in d["Peers"] and d["Wantlist"] == [] else 1)' "$work/stat.json" "$idA"; then
+  ok "B's bitswap/stat counts the blocks it received and lists A among its peers"
+else bad "B's bitswap/stat: $(head -c 400 "$work/stat.json")"; fi
 
 # --- kill A while B is fetching a large file; B finishes from C
 # ~96 MB (382 leaf blocks): B takes about a second or more to fetch it from A and C, and A is

@@ -308,6 +308,16 @@ async function runChecks (client, tmp) {
   await step('dag export file v1', async () => {
     await checkCar(client.dag.export(want1), want1, fileBlocks1.blocks, 'dag export file v1')
   })
+  // A lone node: nothing fetched from peers, nothing wanted, no partners.
+  await step('bitswap stat and wantlist', async () => {
+    const st = await client.bitswap.stat()
+    checkEq(st.blocksReceived, 0n, 'bitswap stat: blocksReceived parsed as a BigInt')
+    checkEq(st.dupDataReceived, 0n, 'bitswap stat: dupDataReceived')
+    check(Array.isArray(st.wantlist) && st.wantlist.length === 0, 'bitswap stat: an empty wantlist')
+    check(Array.isArray(st.peers) && st.peers.length === 0, 'bitswap stat: no partners')
+    const wl = await client.bitswap.wantlist()
+    check(Array.isArray(wl) && wl.length === 0, 'bitswap wantlist: empty')
+  })
 }
 
 function subtree (tree, rel) {

@@ -436,3 +436,39 @@ TEST_CASE("a peer whose ledger will not serve yet answers not_now, and the fetch
   }
   caf::anon_send_exit(cutting, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("the exchange reports its peers, its wantlist and what it received for bitswap/stat",
+          "[exchange][actor]") {
+  system_fixture f;
+  node a(f), b(f);
+  auto c = a.add("counted on both sides");
+  connect(a, "A", b, "B");
+  auto status = [&](node& n) {
+    caf::scoped_actor self{*f.sys};
+    exchange_status out;
+    self->request(n.exchange, wait_limit, bitswap_atom::value)
+      .receive([&](exchange_status& s) { out = std::move(s); }, [&](caf::error&) { FAIL("no status"); });
+    return out;
+  };
+  CHECK(status(b).peers == std::vector<std::string>{"A"});
+  CHECK(status(b).wantlist.empty());
+  REQUIRE(fetch(b, c));
+  auto sb = status(b);
+  CHECK(sb.stats.blocks_received == 1);
+  CHECK(sb.stats.bytes_received == a.store->get(c)->size());
+  CHECK(sb.stats.messages_received >= 2); // have + block
+  CHECK(sb.stats.dup_blocks == 0);
+  CHECK(status(a).stats.blocks_sent == 1);
+  CHECK(status(a).stats.messages_received >= 2); // want_have + want_block
+  // A block nobody can deliver (the only peer never answers) sits in the wantlist meanwhile.
+  auto missing = cid{1, codec::raw, multihash::sha256("nobody answers for this")};
+  auto st = std::make_shared<fake_peer_state>();
+  auto mute = f.sys->spawn(fake_peer, st);
+  node lone(f);
+  lone.up("M", mute);
+  std::thread fetcher([&] { (void)fetch(lone, missing, 1500); });
+  REQUIRE(wait_until([&] { return status(lone).wantlist == std::vector<cid>{missing}; }));
+  fetcher.join();
+  CHECK(status(lone).wantlist.empty()); // the timeout dropped it
+  caf::anon_send_exit(mute, caf::exit_reason::user_shutdown);
+}
