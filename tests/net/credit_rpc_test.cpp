@@ -2,7 +2,7 @@
 
 #include "net/credit_rpc.hpp"
 #include "storage/identity.hpp"
-#include "tests/net/string_sink.hpp"
+#include "tests/net/rpc_call.hpp"
 
 using namespace mantle;
 using nlohmann::json;
@@ -16,18 +16,8 @@ std::vector<ledger_entry> sample() {
   return {ledger_entry{peer_b, 300, 99, false, 7, false}, ledger_entry{peer_a, 1, 3, true, 2, true}};
 }
 
-std::string call(router& r, const std::string& target) {
-  http_request req;
-  req.method = "POST";
-  req.target = target;
-  auto q = target.find('?');
-  req.path = target.substr(0, q);
-  if (q != std::string::npos)
-    req.query = *query_args::parse(target.substr(q + 1));
-  return test::run_handler([&](http_request& rq, response_writer& w) { r.handle(rq, w); }, req);
-}
-
-json body_of(const std::string& response) { return json::parse(response.substr(response.find("\r\n\r\n") + 4)); }
+std::string call(router& r, const std::string& target) { return test::call_rpc(r, target); }
+json body_of(const std::string& response) { return test::rpc_body(response); }
 
 } // namespace
 

@@ -4,25 +4,15 @@
 
 #include "net/exchange_rpc.hpp"
 #include "storage/multihash.hpp"
-#include "tests/net/string_sink.hpp"
+#include "tests/net/rpc_call.hpp"
 
 using namespace mantle;
 using nlohmann::json;
 
 namespace {
 
-std::string call(router& r, const std::string& target) {
-  http_request req;
-  req.method = "POST";
-  req.target = target;
-  auto q = target.find('?');
-  req.path = target.substr(0, q);
-  if (q != std::string::npos)
-    req.query = *query_args::parse(target.substr(q + 1));
-  return test::run_handler([&](http_request& rq, response_writer& w) { r.handle(rq, w); }, req);
-}
-
-json body_of(const std::string& response) { return json::parse(response.substr(response.find("\r\n\r\n") + 4)); }
+std::string call(router& r, const std::string& target) { return test::call_rpc(r, target); }
+json body_of(const std::string& response) { return test::rpc_body(response); }
 
 bitswap_status sample() {
   bitswap_status s;

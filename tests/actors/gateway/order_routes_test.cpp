@@ -18,7 +18,7 @@
 #include "storage/identity.hpp"
 #include "storage/unixfs_importer.hpp"
 #include "tests/net/store_backend.hpp"
-#include "tests/net/string_sink.hpp"
+#include "tests/net/rpc_call.hpp"
 #include "tests/temp_dir.hpp"
 #include "tests/test_store.hpp"
 #include "tests/random_bytes.hpp"
@@ -97,14 +97,7 @@ struct routes_fixture {
     json body;
   };
   answer call(const std::string& target) {
-    http_request req;
-    req.method = "POST";
-    req.target = target;
-    auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos)
-      req.query = *query_args::parse(target.substr(q + 1));
-    auto raw = test::run_handler([&](http_request& rq, response_writer& w) { routes.handle(rq, w); }, req);
+    auto raw = test::call_rpc(routes, target);
     INFO(raw);
     auto sp = raw.find(' ');
     unsigned st = static_cast<unsigned>(std::stoul(raw.substr(sp + 1, 3)));
