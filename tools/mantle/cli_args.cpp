@@ -59,6 +59,9 @@ const std::vector<command_spec>& commands() {
       {"tls issue", "<ca-dir> <out-dir>", "Issue a node certificate from the CA in CA-DIR into OUT-DIR (node.crt, node.key, ca.crt); "
                                          "start the node with --peer-tls-ca OUT/ca.crt --peer-tls-cert OUT/node.crt --peer-tls-key OUT/node.key.", 2, 2, {}},
       {"credit", "[<peer>]", "Show the credit ledger: bytes sent to and received from each peer, debt ratio, trust.", 0, 1, {}},
+      {"bitswap stat", "", "Show the block exchange's counters, wantlist and partners (as `ipfs bitswap stat`).", 0, 0,
+       {{"verbose", 'v', true, "list the partners, not only their number"}}},
+      {"bitswap wantlist", "", "List the blocks this node is fetching from peers, one CID per line.", 0, 0, {}},
       // The chain (issue #5). Amounts: tokens with up to 9 decimals (12.5) or base units (1500u).
       {"account new", "<name>", "Create a keystore account on the node and print its key.", 1, 1, {}},
       {"account list", "", "List the node's keystore accounts (names and keys).", 0, 0, {{"json", 0, true, "print the node's JSON"}}},

@@ -18,6 +18,7 @@
 #include "tools/mantle/cli_args.hpp"
 #include "tools/mantle/console_client.hpp"
 #include "tools/mantle/rpc_session.hpp"
+#include "tools/mantle/bitswap_text.hpp"
 #include "tools/mantle/credit_table.hpp"
 #include "tools/mantle/tar_extract.hpp"
 
@@ -344,6 +345,14 @@ int run(const cli::invocation& inv) {
       } else {
         std::cout << "revoked " << j->value("Id", "") << " " << j->value("Name", "") << "\n";
       }
+    }
+  } else if (cmd == "bitswap stat" || cmd == "bitswap wantlist") {
+    st = s.start(cmd == "bitswap stat" ? "bitswap/stat" : "bitswap/wantlist", q, nullptr);
+    if (st.ok()) {
+      auto j = s.single();
+      if (!j.ok()) return fail(j.err().message);
+      std::cout << (cmd == "bitswap stat" ? cli::format_bitswap_stat(*j, inv.flag("verbose", false))
+                                          : cli::format_bitswap_wantlist(*j));
     }
   } else if (cmd == "credit") {
     // One peer: Kubo's bitswap/ledger receipt; none: Mantle's listing of every known peer.
