@@ -66,6 +66,10 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["BlocksReceived"] >= 12 and d["DataReceived"] >= 3000000 and sys.argv[2] in d["Peers"] and d["Wantlist"] == [] else 1)' "$work/stat.json" "$idA"; then
   ok "B's bitswap/stat counts the blocks it received and lists A among its peers"
 else bad "B's bitswap/stat: $(head -c 400 "$work/stat.json")"; fi
+"$build/mantle" --api "$(cat "$work/c/node1/rpc")" bitswap stat -v > "$work/stat.txt" 2>&1 || true
+if grep -q "^bitswap status" "$work/stat.txt" && grep -q "^	partners \[2\]" "$work/stat.txt" && grep -q "^		$idA\$" "$work/stat.txt"; then
+  ok "mantle bitswap stat -v on B names its two partners"
+else bad "mantle bitswap stat -v: $(cat "$work/stat.txt")"; fi
 
 # --- kill A while B is fetching a large file; B finishes from C
 # ~96 MB (382 leaf blocks): B takes about a second or more to fetch it from A and C, and A is
