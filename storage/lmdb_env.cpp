@@ -96,7 +96,8 @@ void env::release_mapped_pages() {
 }
 
 std::string env::copy_out(std::string_view mapped, bool* via_map) const {
-  // Below this the copy is cheaper than the system call.
+  // Small values sit in the leaf page the lookup has just touched, so copying them from the map
+  // faults nothing; large ones fill overflow pages nobody has touched yet.
   constexpr size_t pread_from = 32 * 1024;
   const char* p = mapped.data();
   if (fd_ >= 0 && map_ && mapped.size() >= pread_from && p >= map_ && p + mapped.size() <= map_ + map_len_) {

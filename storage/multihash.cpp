@@ -52,7 +52,7 @@ void sha256_raw(std::string_view data, uint8_t out[32]) {
   // Blocks usually arrive cold (received, read or chunked a while ago, on another core), and
   // SHA-NI consumes a cache line too slowly for the hardware prefetcher, which stops at each
   // 4 KiB page: every page then starts with a stall. Touching the memory a few KiB ahead of
-  // the hash takes SHA-256 of cold 256 KiB blocks from 0.8-1.0 to 1.4-1.5 GB/s on the
+  // the hash takes SHA-256 of cold 256 KiB blocks from 0.8-1.0 to 1.3-1.5 GB/s on the
   // reference VM and costs nothing when the block is in cache (tools/bench/bench_sha256).
   constexpr size_t step = 1024, ahead = 4096, line = 64;
   auto* p = reinterpret_cast<const uint8_t*>(data.data());

@@ -104,9 +104,8 @@ void want_engine::on_not_now(const std::string& p, const cid& c, clock::time_poi
   auto& w = it->second;
   release(w, p);
   w.has.insert(p);
-  auto n = std::min(w.not_nows[p]++, 16u);
-  auto delay = std::min<std::chrono::milliseconds>(limits_.not_now_first * (1u << std::min(n, 10u)),
-                                                   limits_.not_now_max);
+  auto doublings = std::min(w.not_nows[p]++, 10u);
+  auto delay = std::min<std::chrono::milliseconds>(limits_.not_now_first * (1u << doublings), limits_.not_now_max);
   w.later[p] = now + delay;
   enqueue(w); // another holder may serve it now
 }
