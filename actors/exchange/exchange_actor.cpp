@@ -525,9 +525,9 @@ void refuse_block(actor_t* self, const std::string& id, const cid& c, refusal wh
   if (why == refusal::credit) {
     ++self->state.stats.deferred;
     send_to_peer(self, id, caf::make_message(not_now{{c}}));
-  }
-  else
+  } else {
     send_to_peer(self, id, caf::make_message(dont_have{{c}}));
+  }
 }
 
 // Serves a block this node has to a peer once the credit ledger agrees (always when no ledger
