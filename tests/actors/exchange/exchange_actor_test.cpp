@@ -466,9 +466,10 @@ TEST_CASE("the exchange reports its peers, its wantlist and what it received for
   auto mute = f.sys->spawn(fake_peer, st);
   node lone(f);
   lone.up("M", mute);
-  std::thread fetcher([&] { (void)fetch(lone, missing, 1500); });
-  REQUIRE(wait_until([&] { return status(lone).wantlist == std::vector<cid>{missing}; }));
+  std::thread fetcher([&] { (void)fetch(lone, missing, 4000); });
+  bool listed = wait_until([&] { return status(lone).wantlist == std::vector<cid>{missing}; });
   fetcher.join();
+  REQUIRE(listed);
   CHECK(status(lone).wantlist.empty()); // the timeout dropped it
   caf::anon_send_exit(mute, caf::exit_reason::user_shutdown);
 }
