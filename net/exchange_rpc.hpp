@@ -23,6 +23,8 @@ struct bitswap_status {
   uint64_t blocks_sent = 0, data_sent = 0;
   uint64_t dup_blocks = 0, dup_data = 0;
   uint64_t messages_received = 0;
+  uint64_t rejected = 0; // wrong or unrequested blocks (not in Kubo's answer; metrics)
+  uint64_t deferred = 0; // want-blocks answered not_now (not in Kubo's answer; metrics)
   std::vector<std::string> peers;
   std::vector<cid> wantlist;
 };

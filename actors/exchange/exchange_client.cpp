@@ -25,6 +25,8 @@ bitswap_source exchange_client(caf::actor_system& sys, std::string name, std::ch
           s.dup_blocks = st.stats.dup_blocks;
           s.dup_data = st.stats.dup_bytes;
           s.messages_received = st.stats.messages_received;
+          s.rejected = st.stats.rejected;
+          s.deferred = st.stats.deferred;
           s.peers = std::move(st.peers);
           s.wantlist = std::move(st.wantlist);
           out.emplace(std::move(s));

@@ -43,7 +43,8 @@ struct rpc_front_state {
   std::shared_ptr<psa::psa_store> psa_store; // outlives psa (declared before it)
   std::unique_ptr<psa_api> psa;
   std::unique_ptr<http_server> server;
-  uint64_t scrape_id = 0; // store gauges callback in global_metrics()
+  uint64_t scrape_id = 0;          // store gauges callback in global_metrics()
+  uint64_t exchange_scrape_id = 0; // exchange counters callback (asks the actor system)
 
   ~rpc_front_state() {
     // Joins the connection threads; they only talk to other actors, never to this one.
@@ -51,6 +52,8 @@ struct rpc_front_state {
       server->stop();
     if (scrape_id) // before `backend` goes: the callback may use it
       global_metrics().remove_scrape_callback(scrape_id);
+    if (exchange_scrape_id)
+      global_metrics().remove_scrape_callback(exchange_scrape_id);
   }
   static inline const char* name = "rpc-front";
 };
@@ -76,6 +79,37 @@ std::function<void()> store_gauges(std::shared_ptr<block_store> local, node_back
       if (p)
         g.set(static_cast<double>(p->size()));
     }
+  };
+}
+
+// The exchange's counters, mirrored at scrape time (they count from the exchange's last start,
+// which Prometheus reads as a counter reset). A short timeout: a stuck exchange must not
+// stall the scrape; its series then keep their last values.
+std::function<void()> exchange_gauges(caf::actor_system& sys) {
+  auto& reg = global_metrics();
+  auto blocks = reg.counter("mantle_exchange_blocks_total", "Blocks exchanged with peers (received: verified and stored).", {"direction"});
+  auto bytes = reg.counter("mantle_exchange_bytes_total", "Bytes of blocks exchanged with peers.", {"direction"});
+  auto blocks_in = blocks.with({"received"}), blocks_out = blocks.with({"sent"});
+  auto bytes_in = bytes.with({"received"}), bytes_out = bytes.with({"sent"});
+  auto dups = reg.counter("mantle_exchange_duplicate_blocks_total", "Verified copies of blocks that had already arrived.").with({});
+  auto rejected = reg.counter("mantle_exchange_rejected_blocks_total", "Wrong or unrequested blocks from peers (the peer is cut off).").with({});
+  auto deferred = reg.counter("mantle_exchange_not_now_total", "Want-blocks answered not_now because the credit ledger would not serve yet.").with({});
+  auto peers = reg.gauge("mantle_exchange_peers", "Peers the exchange is connected to.").with({});
+  auto wants = reg.gauge("mantle_exchange_wants", "Blocks being fetched from peers.").with({});
+  auto source = exchange_client(sys, "exchange", std::chrono::seconds(2));
+  return [=] {
+    auto s = source();
+    if (!s)
+      return;
+    blocks_in.set(s->blocks_received);
+    blocks_out.set(s->blocks_sent);
+    bytes_in.set(s->data_received);
+    bytes_out.set(s->data_sent);
+    dups.set(s->dup_blocks);
+    rejected.set(s->rejected);
+    deferred.set(s->deferred);
+    peers.set(static_cast<double>(s->peers.size()));
+    wants.set(static_cast<double>(s->wantlist.size()));
   };
 }
 
@@ -155,6 +189,7 @@ caf::behavior rpc_front(caf::stateful_actor<rpc_front_state>* self, rpc_front_co
   st.routes->add("GET", "/metrics", metrics_handler(global_metrics()));
   st.routes->add("GET", "/debug/metrics/prometheus", metrics_handler(global_metrics())); // Kubo's path
   st.scrape_id = global_metrics().add_scrape_callback(store_gauges(cfg.local_store, *st.backend));
+  st.exchange_scrape_id = global_metrics().add_scrape_callback(exchange_gauges(sys));
   if (cfg.psa_store) {
     // Pinning Service API on the same port, outside /api/v0 (its own Bearer auth, not Kubo's
     // origin rules); token management stays an RPC command under those rules.

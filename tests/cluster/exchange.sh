@@ -67,6 +67,14 @@ sys.exit(0 if d["BlocksReceived"] >= 12 and d["DataReceived"] >= 3000000 and sys
   ok "B's bitswap/stat counts the blocks it received and lists A among its peers"
 else bad "B's bitswap/stat: $(head -c 400 "$work/stat.json")"; fi
 "$build/mantle" --api "$(cat "$work/c/node1/rpc")" bitswap stat -v > "$work/stat.txt" 2>&1 || true
+curl -sf "http://$(cat "$work/c/node1/rpc")/metrics" > "$work/metrics.b" || true
+if python3 -c 'import re,sys
+t = open(sys.argv[1]).read()
+m = re.search(r"^mantle_exchange_blocks_total\{direction=\"received\"\} (\d+)$", t, re.M)
+p = re.search(r"^mantle_exchange_peers (\d+)$", t, re.M)
+sys.exit(0 if m and int(m.group(1)) >= 12 and p and int(p.group(1)) == 2 else 1)' "$work/metrics.b"; then
+  ok "B's /metrics counts the exchanged blocks and its 2 peers"
+else bad "B's exchange metrics: $(grep mantle_exchange "$work/metrics.b" | head -5)"; fi
 if grep -q "^bitswap status" "$work/stat.txt" && grep -q "^	partners \[2\]" "$work/stat.txt" && grep -q "^		$idA\$" "$work/stat.txt"; then
   ok "mantle bitswap stat -v on B names its two partners"
 else bad "mantle bitswap stat -v: $(cat "$work/stat.txt")"; fi

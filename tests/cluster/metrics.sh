@@ -70,6 +70,8 @@ expect_positive 'mantle_blocks_stored'
 expect_value 'mantle_stored_bytes' "$(curl -sf -X POST "$api/repo/stat" | python3 -c 'import json,sys; print(json.load(sys.stdin)["RepoSize"])')"
 expect_value 'mantle_pins{type="recursive"}' 1
 expect_value 'mantle_actor_restarts_total{child="blocks"}' 0
+expect_value 'mantle_exchange_blocks_total{direction="received"}' 0 # a lone node fetched nothing
+expect_value 'mantle_exchange_peers' 0
 expect_positive 'process_resident_memory_bytes'
 expect_positive 'process_open_fds'
 expect_positive 'process_start_time_seconds'
