@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "net/exchange_rpc.hpp"
-#include "storage/multihash.hpp"
+#include "tests/net/bitswap_sample.hpp"
 #include "tests/net/rpc_call.hpp"
 
 using namespace mantle;
@@ -14,24 +14,10 @@ namespace {
 std::string call(router& r, const std::string& target) { return test::call_rpc(r, target); }
 json body_of(const std::string& response) { return test::rpc_body(response); }
 
-bitswap_status sample() {
-  bitswap_status s;
-  s.blocks_received = 3;
-  s.data_received = 300;
-  s.blocks_sent = 5;
-  s.data_sent = 500;
-  s.dup_blocks = 1;
-  s.dup_data = 100;
-  s.messages_received = 12;
-  s.peers = {"12D3KooWATZi2wFwQxQ14Z3q24TDNWKap6f8W5ryLE6Da4RMfsxy"};
-  s.wantlist = {cid{1, codec::raw, multihash::sha256("wanted")}};
-  return s;
-}
-
 } // namespace
 
 TEST_CASE("bitswap/stat and bitswap/wantlist answer as Kubo does", "[exchange][exchange_rpc]") {
-  auto s = sample();
+  auto s = test::sample_bitswap_status();
   auto want = s.wantlist[0].str();
   CHECK(bitswap_stat_json(s) == json{{"BlocksReceived", 3},
                                      {"BlocksSent", 5},
@@ -40,7 +26,7 @@ TEST_CASE("bitswap/stat and bitswap/wantlist answer as Kubo does", "[exchange][e
                                      {"DupBlksReceived", 1},
                                      {"DupDataReceived", 100},
                                      {"MessagesReceived", 12},
-                                     {"Peers", {s.peers[0]}},
+                                     {"Peers", s.peers},
                                      {"ProvideBufLen", 0},
                                      {"Wantlist", {{{"/", want}}}}});
   CHECK(bitswap_wantlist_json(s) == json{{"Keys", {{{"/", want}}}}});
@@ -57,7 +43,7 @@ TEST_CASE("bitswap RPC routes: --peer refused, exchange errors passed through", 
   add_exchange_rpc(r, [&]() -> result<bitswap_status> {
     if (!up)
       return make_error(errc::unavailable, "the block exchange is not running");
-    return sample();
+    return test::sample_bitswap_status();
   });
   auto stat = call(r, "/api/v0/bitswap/stat");
   CHECK(test::contains(stat, "HTTP/1.1 200"));

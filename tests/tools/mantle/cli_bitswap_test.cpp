@@ -5,28 +5,11 @@
 #include "net/exchange_rpc.hpp"
 #include "net/http_server.hpp"
 #include "net/router.hpp"
-#include "storage/multihash.hpp"
+#include "tests/net/bitswap_sample.hpp"
 #include "tests/tools/mantle/run_cli.hpp"
 #include "tools/mantle/bitswap_text.cpp"
 
 using namespace mantle;
-
-namespace {
-
-bitswap_status sample() {
-  bitswap_status s;
-  s.blocks_received = 3;
-  s.data_received = 300;
-  s.blocks_sent = 5;
-  s.data_sent = 500;
-  s.dup_blocks = 1;
-  s.dup_data = 100;
-  s.peers = {"12D3KooWATZi2wFwQxQ14Z3q24TDNWKap6f8W5ryLE6Da4RMfsxy", "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq"};
-  s.wantlist = {cid{1, codec::raw, multihash::sha256("wanted")}};
-  return s;
-}
-
-} // namespace
 
 TEST_CASE("mantle bitswap stat and wantlist print the node's exchange as ipfs does", "[exchange][cli][http]") {
   bool up = true;
@@ -34,12 +17,12 @@ TEST_CASE("mantle bitswap stat and wantlist print the node's exchange as ipfs do
   add_exchange_rpc(r, [&]() -> result<bitswap_status> {
     if (!up)
       return make_error(errc::unavailable, "the block exchange is not running");
-    return sample();
+    return test::sample_bitswap_status();
   });
   http_server server([&](http_request& q, response_writer& w) { r.handle(q, w); });
   REQUIRE(server.start("127.0.0.1:0"));
   std::string api = "--api 127.0.0.1:" + std::to_string(server.port());
-  auto s = sample();
+  auto s = test::sample_bitswap_status();
   std::string counters = "bitswap status\n"
                          "\tblocks received: 3\n\tblocks sent: 5\n\tdata received: 300\n\tdata sent: 500\n"
                          "\tdup blocks received: 1\n\tdup data received: 100\n"
