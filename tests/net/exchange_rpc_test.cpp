@@ -40,11 +40,7 @@ TEST_CASE("bitswap/stat and bitswap/wantlist answer as Kubo does", "[exchange][e
 TEST_CASE("bitswap RPC routes: --peer refused, exchange errors passed through", "[exchange][exchange_rpc]") {
   bool up = true;
   router r;
-  add_exchange_rpc(r, [&]() -> result<bitswap_status> {
-    if (!up)
-      return make_error(errc::unavailable, "the block exchange is not running");
-    return test::sample_bitswap_status();
-  });
+  test::add_sample_exchange_rpc(r, up);
   auto stat = call(r, "/api/v0/bitswap/stat");
   CHECK(test::contains(stat, "HTTP/1.1 200"));
   CHECK(body_of(stat)["BlocksReceived"] == 3);

@@ -14,11 +14,7 @@ using namespace mantle;
 TEST_CASE("mantle bitswap stat and wantlist print the node's exchange as ipfs does", "[exchange][cli][http]") {
   bool up = true;
   router r;
-  add_exchange_rpc(r, [&]() -> result<bitswap_status> {
-    if (!up)
-      return make_error(errc::unavailable, "the block exchange is not running");
-    return test::sample_bitswap_status();
-  });
+  test::add_sample_exchange_rpc(r, up);
   http_server server([&](http_request& q, response_writer& w) { r.handle(q, w); });
   REQUIRE(server.start("127.0.0.1:0"));
   std::string api = "--api 127.0.0.1:" + std::to_string(server.port());
