@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "actors/ask_named.hpp"
 #include "actors/validator/chain_types.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
@@ -21,18 +22,9 @@ constexpr size_t max_submit_batch = 10000; // also the validator's max_txs_per_m
 
 template <class... Ts>
 result<std::string> ask_validator(caf::actor_system& sys, Ts&&... xs) {
-  auto v = caf::actor_cast<caf::actor>(sys.registry().get(caf::atom_from_string(validator_name)));
-  if (!v)
-    return make_error(errc::unavailable, "the chain is not running on this node (started with --chain off?)");
-  caf::scoped_actor self{sys};
-  std::optional<result<std::string>> out;
-  self->request(v, ask_timeout, std::forward<Ts>(xs)...)
-    .receive([&](std::string& s) { out.emplace(std::move(s)); },
-             [&](caf::error& e) {
-               out.emplace(e.category() == caf::atom("mantle") ? from_caf(e)
-                                                               : make_error(errc::unavailable, sys.render(e)));
-             });
-  return std::move(*out);
+  return ask_named<std::string>(sys, validator_name, ask_timeout,
+                                "the chain is not running on this node (started with --chain off?)", "",
+                                std::forward<Ts>(xs)...);
 }
 
 void reply(response_writer& w, const result<std::string>& r, bool is_json = true) {

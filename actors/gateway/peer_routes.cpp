@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "actors/ask_named.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
 #include "messages/peer.hpp"
@@ -18,18 +19,7 @@ using json = nlohmann::json;
 
 template <class T, class... Ts>
 result<T> ask_peer(caf::actor_system& sys, std::chrono::seconds timeout, Ts&&... xs) {
-  auto peer = caf::actor_cast<caf::actor>(sys.registry().get(caf::atom_from_string(peer_actor_name)));
-  if (!peer)
-    return make_error(errc::unavailable, "the peer actor is not running");
-  caf::scoped_actor self{sys};
-  std::optional<result<T>> out;
-  self->request(peer, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& v) { out.emplace(std::move(v)); },
-             [&](caf::error& e) {
-               out.emplace(e.category() == caf::atom("mantle") ? from_caf(e)
-                                                               : make_error(errc::unavailable, sys.render(e)));
-             });
-  return std::move(*out);
+  return ask_named<T>(sys, peer_actor_name, timeout, "the peer actor is not running", "", std::forward<Ts>(xs)...);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "actors/ask_named.hpp"
 #include "actors/gateway/order_routes.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_types.hpp"
@@ -14,24 +15,9 @@ namespace {
 constexpr auto ask_timeout = std::chrono::seconds(15);
 
 template <class T, class... Ts>
-result<T> ask_named(caf::actor_system& sys, const char* name, const char* absent, Ts&&... xs) {
-  auto v = caf::actor_cast<caf::actor>(sys.registry().get(caf::atom_from_string(name)));
-  if (!v)
-    return make_error(errc::unavailable, absent);
-  caf::scoped_actor self{sys};
-  std::optional<result<T>> out;
-  self->request(v, ask_timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& x) { out.emplace(std::move(x)); },
-             [&](caf::error& e) {
-               out.emplace(e.category() == caf::atom("mantle") ? from_caf(e)
-                                                               : make_error(errc::unavailable, sys.render(e)));
-             });
-  return std::move(*out);
-}
-
-template <class T, class... Ts>
 result<T> ask_validator(caf::actor_system& sys, Ts&&... xs) {
-  return ask_named<T>(sys, validator_name, "the chain is not running on this node (started with --chain off?)",
+  return ask_named<T>(sys, validator_name, ask_timeout,
+                      "the chain is not running on this node (started with --chain off?)", "",
                       std::forward<Ts>(xs)...);
 }
 
@@ -49,11 +35,13 @@ order_chain validator_order_chain(caf::actor_system& sys) {
   c.prepaid = [&sys](const prepaid_request& r) { return ask_validator<std::string>(sys, r); };
   c.tx = [&sys](const std::string& hash) { return ask_validator<std::string>(sys, chain_tx_atom::value, hash); };
   c.market_status = [&sys] {
-    return ask_named<std::string>(sys, market_name, "the market is not running on this node (--market off or --chain off)",
+    return ask_named<std::string>(sys, market_name, ask_timeout,
+                                  "the market is not running on this node (--market off or --chain off)", "",
                                   market_status_atom::value);
   };
   c.prover_status = [&sys] {
-    return ask_named<std::string>(sys, prover_name, "the prover is not running on this node (--prover off or --chain off)",
+    return ask_named<std::string>(sys, prover_name, ask_timeout,
+                                  "the prover is not running on this node (--prover off or --chain off)", "",
                                   prover_status_atom::value);
   };
   return c;
